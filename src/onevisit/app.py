@@ -1,0 +1,80 @@
+"""The composition root: every module's routes, templates, notices and event subscriptions
+are wired here, in one place, so the whole system can be read from this file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from onevisit import __version__
+from onevisit.identity import api as identity_api
+from onevisit.identity import views as identity_views
+from onevisit.identity.services.principals import make_resolver
+from onevisit.kernel.http.middleware import EdgeMiddleware
+from onevisit.kernel.http.problems import install_error_handlers
+from onevisit.kernel.platform import Platform
+from onevisit.kernel.settings import Settings, get_settings
+from onevisit.web import views as web_views
+
+PACKAGE = Path(__file__).resolve().parent
+
+#: Every module with pages contributes a ``templates/`` folder; web's holds the shell.
+TEMPLATE_DIRS = [PACKAGE / "web" / "templates", PACKAGE / "identity" / "templates", PACKAGE / "catalog" / "templates"]
+
+
+def build_templates() -> Jinja2Templates:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in TEMPLATE_DIRS]),
+        autoescape=select_autoescape(default=True),
+        auto_reload=False,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    return Jinja2Templates(env=env)
+
+
+def wire_events(platform: Platform) -> None:
+    """Event subscriptions, all of them, in one place (none yet cross module boundaries)."""
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    settings = settings or (platform.settings if platform else get_settings())
+    platform = platform or Platform(settings)
+    wire_events(platform)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        platform.close()
+
+    app = FastAPI(
+        title="OneVisit API",
+        version=__version__,
+        description="OneVisit public-service platform. Errors are RFC 9457 problem details with a stable `code`.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    app.state.templates = build_templates()
+    app.state.principal_resolver = make_resolver(platform)
+    app.state.notices = dict(web_views.NOTICES)
+
+    install_error_handlers(app)
+    app.include_router(web_views.router)
+    app.include_router(identity_views.router)
+    app.include_router(identity_api.router)
+    if settings.is_development:
+        app.include_router(web_views.dev_router)
+    app.mount("/static", StaticFiles(directory=str(PACKAGE / "web" / "static")), name="static")
+    app.add_middleware(
+        EdgeMiddleware, max_body_bytes=settings.max_request_bytes, secure_cookies=settings.cookies_secure
+    )
+    return app

@@ -1,0 +1,1 @@
+"""Service catalogue: what the platform offers, searchable by citizens and enterprises."""

@@ -1,0 +1,30 @@
+"""Fixed-time: replay the network's own signal plan (its green phases with their durations).
+
+This is the baseline every published table starts from; running it through the same interface and
+yellow handling as the adaptive controllers keeps the comparison fair.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..interface import Ints, Layout, Observation
+
+
+class FixedTime:
+    """Cycle through the green phases, each for its programmed duration."""
+
+    name = "fixed"
+
+    def __init__(self) -> None:
+        self._layout: Layout | None = None
+
+    def reset(self, layout: Layout) -> None:
+        self._layout = layout
+
+    def decide(self, obs: Observation) -> Ints:
+        layout = self._layout
+        assert layout is not None, "reset() first"
+        idx = np.arange(layout.size)
+        due = obs.phase_age >= layout.durations[idx, obs.phase]
+        return np.where(due, (obs.phase + 1) % layout.n_phases, obs.phase)

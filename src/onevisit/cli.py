@@ -1,0 +1,103 @@
+"""The ``onevisit`` command: serve, migrate, seed the demo province, benchmarks, maintenance."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from onevisit.kernel.settings import SettingsError, get_settings
+
+app = typer.Typer(help="OneVisit: public services, at most one visit.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+demo_app = typer.Typer(help="The synthetic demo province.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The transactional outbox.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(outbox_app, name="outbox")
+console = Console(stderr=True)
+
+
+def _platform():  # type: ignore[no-untyped-def]
+    from onevisit.kernel.platform import Platform
+
+    try:
+        return Platform(get_settings())
+    except SettingsError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the latest schema."""
+    from onevisit.kernel.migrate import upgrade
+
+    platform = _platform()
+    upgrade(platform.db.engine)
+    console.print(f"Database is at the latest schema: {platform.db.engine.url.render_as_string(hide_password=True)}")
+
+
+@demo_app.command("seed")
+def demo_seed(
+    citizens: Annotated[int, typer.Option(min=10, max=5_000_000, help="How many citizens.")] = 2000,
+    enterprises: Annotated[int, typer.Option(min=5, max=1_000_000, help="How many enterprises.")] = 200,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same province.")] = 20180101,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when people already exist.")] = False,
+) -> None:
+    """Generate and load a deterministic synthetic province."""
+    from onevisit.demo.seed import seed_province
+    from onevisit.kernel.migrate import upgrade
+
+    platform = _platform()
+    upgrade(platform.db.engine)
+    report = seed_province(platform, citizens=citizens, enterprises=enterprises, seed=seed, if_empty=if_empty, progress=True)
+    console.print(report.summary())
+
+
+@demo_app.command("logins")
+def demo_logins() -> None:
+    """Print the demo accounts and their passwords."""
+    from onevisit.demo.seed import print_demo_logins
+
+    print_demo_logins(_platform())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Serve the web pages and the API."""
+    import uvicorn
+
+    try:
+        get_settings()
+    except SettingsError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    uvicorn.run(
+        "onevisit.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info", access_log=False, proxy_headers=False,
+    )
+
+
+@outbox_app.command("deliver")
+def outbox_deliver() -> None:
+    """Deliver events left undelivered (after a crash between commit and delivery)."""
+    platform = _platform()
+    delivered = platform.deliver_pending_events()
+    console.print(f"Delivered {delivered} event(s).")
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    try:
+        app()
+    except SettingsError as exc:
+        console.print(f"[red]Configuration error:[/red] {exc}")
+        sys.exit(2)

@@ -1,0 +1,47 @@
+"""Roles and the permissions they carry.
+
+Permissions are dotted strings checked by route requirements (``require("staff.portal")``).
+Roles are granted to accounts (``RoleGrant``); "citizen" is implied for every account and
+"enterprise" for anyone who represents or acts for an enterprise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+
+class Perm:
+    CITIZEN_PORTAL = "citizen.portal"
+    ENTERPRISE_PORTAL = "enterprise.portal"
+    STAFF_PORTAL = "staff.portal"
+    ADMIN_PORTAL = "admin.portal"
+    AUDIT_READ = "audit.read"
+    IDENTITY_MANAGE = "identity.manage"
+
+
+class Role:
+    CITIZEN = "citizen"
+    ENTERPRISE = "enterprise"
+    CLERK = "clerk"
+    DEPARTMENT_ADMIN = "department_admin"
+    ADMINISTRATOR = "administrator"
+
+
+ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
+    Role.CITIZEN: frozenset({Perm.CITIZEN_PORTAL}),
+    Role.ENTERPRISE: frozenset({Perm.ENTERPRISE_PORTAL}),
+    Role.CLERK: frozenset({Perm.STAFF_PORTAL}),
+    Role.DEPARTMENT_ADMIN: frozenset({Perm.STAFF_PORTAL, Perm.AUDIT_READ}),
+    Role.ADMINISTRATOR: frozenset(
+        {Perm.STAFF_PORTAL, Perm.ADMIN_PORTAL, Perm.AUDIT_READ, Perm.IDENTITY_MANAGE}
+    ),
+}
+
+GRANTABLE_ROLES = frozenset({Role.CLERK, Role.DEPARTMENT_ADMIN, Role.ADMINISTRATOR})
+
+
+def permissions_for(roles: Iterable[str]) -> frozenset[str]:
+    perms: set[str] = set()
+    for role in roles:
+        perms |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(perms)

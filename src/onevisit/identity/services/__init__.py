@@ -1,0 +1,1 @@
+"""Identity actions: the only code that changes identity state."""

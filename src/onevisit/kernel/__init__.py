@@ -1,0 +1,1 @@
+"""The kernel: what every module stands on (database, errors, events, audit, auth, i18n)."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every module: sessions, authorisation, CSRF, errors, rendering."""

@@ -1,0 +1,11 @@
+"""Imports every module's tables so ``Base.metadata`` is complete (for migrations and tests)."""
+
+from __future__ import annotations
+
+from onevisit.catalog import models as catalog_models
+from onevisit.identity import models as identity_models
+from onevisit.kernel import audit, events, notify
+from onevisit.kernel.db import Base
+
+MODULES = (audit, events, notify, identity_models, catalog_models)
+metadata = Base.metadata

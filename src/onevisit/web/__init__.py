@@ -1,0 +1,1 @@
+"""The web shell: base layout, components, home page, language switch, error pages."""
