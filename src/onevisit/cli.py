@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import SettingsError, get_settings
 
 app = typer.Typer(help="OneVisit: public services, at most one visit.", no_args_is_help=True, add_completion=False)
@@ -21,9 +22,7 @@ app.add_typer(outbox_app, name="outbox")
 console = Console(stderr=True)
 
 
-def _platform():  # type: ignore[no-untyped-def]
-    from onevisit.kernel.platform import Platform
-
+def _platform() -> Platform:
     try:
         return Platform(get_settings())
     except SettingsError as exc:

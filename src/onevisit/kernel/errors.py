@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 
 class ErrorCode(enum.StrEnum):
@@ -35,7 +36,7 @@ class FieldError:
 
     field: str
     message: str
-    params: Mapping[str, object] = field(default_factory=dict)
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
 
 class AppError(Exception):

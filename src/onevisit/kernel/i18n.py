@@ -83,7 +83,7 @@ def translator(code: str) -> Translator:
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
     """The language to use: the user's explicit choice, else the browser's, else Chinese."""
-    if cookie in BY_CODE:
+    if cookie is not None and cookie in BY_CODE:
         return cookie
     if accept_language:
         for part in accept_language.split(","):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
@@ -14,7 +16,7 @@ if url.startswith("postgresql://"):
     url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
     """Render our TypeDecorators as plain SQLAlchemy types: migrations import no app code."""
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
