@@ -85,6 +85,37 @@ def serve(
     )
 
 
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help="Which benchmark: a file in bench/ (web, seed, ledger, ...) or 'all'.")],
+    args: Annotated[list[str] | None, typer.Argument(help="Options passed to the benchmark (after --).")] = None,
+) -> None:
+    """Run a benchmark from bench/; figures are printed and written to bench/results/."""
+    import runpy
+
+    from onevisit.kernel.settings import PROJECT_ROOT
+
+    folder = PROJECT_ROOT / "bench"
+    if not folder.is_dir():
+        console.print("[red]The bench/ folder is not here:[/red] run benchmarks from a source checkout.")
+        raise typer.Exit(2)
+    available = sorted(p.stem for p in folder.glob("*.py") if p.stem not in ("__init__", "common"))
+    names = available if name == "all" else [name]
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        console.print(f"[red]Unknown benchmark {unknown[0]!r}.[/red] Available: {', '.join(available)}, all")
+        raise typer.Exit(2)
+    sys.path.insert(0, str(PROJECT_ROOT))
+    for one in names:
+        console.rule(f"bench {one}")
+        sys.argv = [f"bench/{one}.py", *(args or [])]
+        try:
+            runpy.run_module(f"bench.{one}", run_name="__main__")
+        except SystemExit as exc:
+            if exc.code not in (0, None):
+                raise typer.Exit(int(exc.code) if isinstance(exc.code, int) else 1) from exc
+
+
 @outbox_app.command("deliver")
 def outbox_deliver() -> None:
     """Deliver events left undelivered (after a crash between commit and delivery)."""
@@ -100,3 +131,7 @@ def main() -> None:
     except SettingsError as exc:
         console.print(f"[red]Configuration error:[/red] {exc}")
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ Each kind of mistake gets its own error, so a person can see what to fix.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from onevisit.identity.errors import IdentityError
@@ -18,7 +19,8 @@ from onevisit.kernel.i18n import N_
 
 WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 CHECK_CHARS = "10X98765432"
-EARLIEST_BIRTH = dt.date(1890, 1, 1)
+#: Early enough for the standard's own example (440524188001010014, born 1880-01-01).
+EARLIEST_BIRTH = dt.date(1850, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +42,18 @@ def check_character(first17: str) -> str:
 
 
 def normalise(raw: str) -> str:
-    return raw.strip().replace(" ", "").upper()
+    """Full-width digits and letters (as Chinese input methods type them) become ASCII."""
+    return unicodedata.normalize("NFKC", raw).strip().replace(" ", "").upper()
 
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """Parses and checks an ID number; raises :class:`AppError` naming what is wrong."""
     value = normalise(raw)
-    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+    if (
+        len(value) != 18
+        or not (value[:17].isascii() and value[:17].isdigit())
+        or value[17] not in "0123456789X"
+    ):
         raise InvalidInput(
             IdentityError.ID_NUMBER_FORMAT,
             N_("An ID number has 18 characters: 17 digits followed by a digit or X."),

@@ -157,7 +157,7 @@ def is_known_region(code: str) -> bool:
     """
     if code in BY_CODE:
         return code != PROVINCE_CODE
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return False
     if code[:2] == "33":
         return False  # a Zhejiang code we do not know is not a Zhejiang code

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -66,8 +67,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not path or path == ":memory:":
+            # One shared connection, or every session would see its own empty database.
+            engine = create_engine(
+                url, echo=echo, connect_args={"check_same_thread": False}, poolclass=StaticPool
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, echo=echo, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20
         )

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from .interface import Controller, build_layout
 from .metrics import figures, read_tripinfo, scheduled_departures
 from .network import load_network, load_scenario
 from .sumo import Backend, Simulation, find_backend
+
+#: Yellow (clearance) seconds of the RESCO benchmark protocol, used for every map there.
+RESCO_YELLOW_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class RunResult:
     scenario: str
     controller: str
     seed: int
+    yellow_s: float | None
     sumo_version: str
     backend: str
     resco_delay: float
@@ -37,12 +43,20 @@ def run(
     seed: int,
     backend: Backend | None = None,
     end: float | None = None,
+    yellow: float | None = RESCO_YELLOW_S,
 ) -> RunResult:
-    """Simulate ``config`` under ``controller``; bad files raise :class:`.errors.TrafficError`."""
+    """Simulate ``config`` under ``controller``; bad files raise :class:`.errors.TrafficError`.
+
+    ``yellow`` is the clearance time our transitions use at every signal (``None``: each net's own).
+    The default, 3 s, is the RESCO protocol under which the published figures were measured; a
+    controller that replays the net's own plan (``replays_program``) keeps the plan's clearances.
+    """
     scenario = load_scenario(config)
     net = load_network(scenario.net_file)
     scheduled = scheduled_departures(scenario.route_files)
     layout = build_layout(net)
+    if yellow is not None and not getattr(controller, "replays_program", False):
+        layout = replace(layout, yellow=np.full(layout.size, yellow))
     backend = backend or find_backend()
     controller.reset(layout)
     started = time.perf_counter()
@@ -68,6 +82,7 @@ def run(
         scenario=scenario.name,
         controller=controller.name,
         seed=seed,
+        yellow_s=None if getattr(controller, "replays_program", False) else yellow,
         sumo_version=version,
         backend=backend.kind,
         resco_delay=result.resco_delay,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..interface import Ints, Layout, Observation
+from ..interface import Floats, Ints, Layout, Observation
 from .pressure import phase_scores, phase_sums
 
 
@@ -35,41 +35,47 @@ class AdaptivePressure:
 
     min_green: float = 5.0
     max_green: float = 60.0
-    approach_weights: tuple[float, float, float, float] = (1.0, 0.6, 0.3, 0.0)
+    approach_weights: tuple[float, float, float, float] = (1.0, 0.3, 0.0, 0.0)
     gap_weights: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+    gap_queue: float = 0.0
     ratio: float = 2.0
     margin: float = 3.0
-    out_weight: float = 1.0
-    patience: float = 90.0
+    out_weight: float = 0.5
+    patience: float = 120.0
     patience_gain: float = 0.2
     name: str = "adaptive"
 
     def __post_init__(self) -> None:
         self._layout: Layout | None = None
-        self._last_green = np.zeros((0, 0))
+        self._served_at = np.zeros(0)
 
     def reset(self, layout: Layout) -> None:
         self._layout = layout
-        self._last_green = np.full(layout.phase_valid.shape, np.nan)
+        self._served_at = np.full(len(layout.in_lanes), np.nan)
+
+    def _overdue(self, layout: Layout, obs: Observation) -> Floats:
+        """Seconds past ``patience`` that each lane's queue has gone without any green."""
+        served = self._served_at
+        served[np.isnan(served)] = obs.time
+        live = np.flatnonzero(~obs.in_transition)
+        green = layout.phase_mov[live, obs.phase[live]] > 0
+        served[layout.mov_in[live][green]] = obs.time
+        return np.maximum(obs.time - served - self.patience, 0.0) * (obs.in_queue > 0)
 
     def decide(self, obs: Observation) -> Ints:
         layout = self._layout
         assert layout is not None, "reset() first"
         idx = np.arange(layout.size)
-        last = self._last_green
-        last[np.isnan(last)] = obs.time
         live = ~obs.in_transition
-        last[idx[live], obs.phase[live]] = obs.time
         demand = obs.in_queue + obs.in_approach @ np.asarray(self.approach_weights)
         scores = phase_scores(layout, demand, self.out_weight * obs.out_queue)
-        waiting = phase_sums(layout, obs.in_queue) > 0
-        scores += self.patience_gain * np.maximum(obs.time - last - self.patience, 0.0) * waiting
+        scores += self.patience_gain * phase_sums(layout, self._overdue(layout, obs))
         current = scores[idx, obs.phase]
         others = scores.copy()
         others[idx, obs.phase] = -np.inf
         best = np.argmax(others, axis=1)
         rival = others[idx, best]
-        active = obs.in_queue + obs.in_approach @ np.asarray(self.gap_weights)
+        active = self.gap_queue * obs.in_queue + obs.in_approach @ np.asarray(self.gap_weights)
         gapped = phase_sums(layout, active)[idx, obs.phase] < 0.5
         dominated = rival > self.ratio * np.maximum(current, 0.0) + self.margin
         maxed = obs.phase_age >= self.max_green

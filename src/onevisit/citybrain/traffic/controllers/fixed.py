@@ -15,6 +15,8 @@ class FixedTime:
     """Cycle through the green phases, each for its programmed duration."""
 
     name = "fixed"
+    #: keep the plan's own yellow/clearance times rather than the run's common yellow
+    replays_program = True
 
     def __init__(self) -> None:
         self._layout: Layout | None = None
