@@ -6,6 +6,7 @@ from onevisit.catalog import models as catalog_models
 from onevisit.identity import models as identity_models
 from onevisit.kernel import audit, events, notify
 from onevisit.kernel.db import Base
+from onevisit.ledger import models as ledger_models
 
-MODULES = (audit, events, notify, identity_models, catalog_models)
+MODULES = (audit, events, notify, identity_models, catalog_models, ledger_models)
 metadata = Base.metadata

@@ -12,14 +12,15 @@ from starlette.responses import RedirectResponse, Response
 from onevisit.identity.errors import IdentityError
 from onevisit.identity.models import Account, Department, Enterprise, Person, Region, StaffMember
 from onevisit.identity.permissions import Perm
-from onevisit.identity.presenters import person_out
+from onevisit.identity.overview import overview
 from onevisit.identity.schemas import AgentForm, CodeLogin, CodeRequest, PasswordLogin
 from onevisit.identity.services import agents as agent_service
 from onevisit.identity.services import login as login_service
-from onevisit.identity.services.people import enterprises_of, find_enterprise, id_number_of, relatives_of
+from onevisit.identity.services.people import find_enterprise, id_number_of
 from onevisit.kernel.actors import Principal
-from onevisit.kernel.audit import AuditEvent, events_by_account
-from onevisit.kernel.errors import AppError, FieldError
+from onevisit.kernel.audit import AuditEvent
+from onevisit.kernel.errors import AppError, FieldError, NotFound
+from onevisit.kernel.i18n import N_
 from onevisit.kernel.http.authz import SESSION_COOKIE, login_required, public, require
 from onevisit.kernel.http.deps import client_ip, platform_of, safe_next
 from onevisit.kernel.http.forms import FormState, read_form, validate
@@ -136,22 +137,12 @@ async def logout(request: Request, principal: Principal = Depends(login_required
 @router.get("/me")
 def my_onevisit(request: Request, principal: Principal = Depends(require(Perm.CITIZEN_PORTAL))) -> Response:
     platform = platform_of(request)
-    with platform.db.session() as session:
-        person = session.get(Person, principal.person_id)
-        assert person is not None
-        region = session.get(Region, person.region_code)
-        relatives = [
-            (kind, relative, mask_id_number(id_number_of(platform.vault, relative)))
-            for kind, relative in relatives_of(session, person.id)
-        ]
-        context: dict[str, Any] = {
-            "person": person_out(platform.vault, person),
-            "region": region,
-            "relatives": relatives,
-            "enterprises": enterprises_of(session, person.id),
-            "activity": events_by_account(session, principal.account_id or 0, limit=10),
-        }
-    return render(request, "identity/me.html", context)
+    assert principal.person_id is not None and principal.account_id is not None
+    with platform.db.engine.connect() as conn:
+        data = overview(conn, platform.vault, person_id=principal.person_id, account_id=principal.account_id)
+    if data is None:
+        raise NotFound(IdentityError.PERSON_NOT_FOUND, N_("Your record could not be found."))
+    return render(request, "identity/me.html", {"me": data})
 
 
 @router.get("/enterprises/{credit_code}")

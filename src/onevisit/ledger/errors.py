@@ -28,6 +28,7 @@ class LedgerError(ErrorCode):
     QUORUM_NOT_MET = "ledger.quorum.not_met"
     EXPORT_MALFORMED = "ledger.export.malformed"
     SOURCE_UNAVAILABLE = "ledger.source.unavailable"
+    STORAGE_INCOMPLETE = "ledger.storage.incomplete"
 
 
 class LedgerProblem(AppError):
@@ -44,3 +45,9 @@ class VerificationFailed(LedgerProblem):
     """A proof, a signature or an export did not check out (tampering, a fork, a wrong key)."""
 
     status = 409
+
+
+class LedgerStorageError(AppError):
+    """Stored tree data is missing or disagrees with itself: an operator must look."""
+
+    status = 500

@@ -26,6 +26,7 @@ log = logging.getLogger("onevisit.errors")
 
 PROBLEM_TYPE_BASE = "/problems/"
 
+_DEFAULT_TITLE = N_("Error")
 _TITLES: dict[int, str] = {
     400: N_("Bad request"),
     401: N_("Not logged in"),
@@ -57,7 +58,7 @@ def _problem(
     tr = translator_for(request)
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code.value,
-        "title": tr(_TITLES.get(status, "Error")),
+        "title": tr(_TITLES.get(status, _DEFAULT_TITLE)),
         "status": status,
         "detail": tr(detail, **(params or {})),
         "code": code.value,
@@ -86,7 +87,7 @@ def _page(
         template,
         {
             "status": status,
-            "title": tr(_TITLES.get(status, "Error")),
+            "title": tr(_TITLES.get(status, _DEFAULT_TITLE)),
             "detail": tr(detail, **(params or {})),
             "field_errors": [
                 (f.field, tr(f.message, **dict(f.params))) for f in (fields or [])
@@ -141,7 +142,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     for err in exc.errors():
         where = _location(tuple(err.get("loc", ())))
         inner = (err.get("ctx") or {}).get("error")
-        if isinstance(inner, AppError):
+        if err.get("type") == "json_invalid":
+            # loc is ("body", <character offset>): name the body, not a number
+            fields.append(FieldError("body", N_("The request body is not valid JSON.")))
+        elif isinstance(inner, AppError):
             fields.append(FieldError(where, inner.message, dict(inner.params)))
         else:
             fields.append(FieldError(where, str(err.get("msg", "invalid value"))))
@@ -156,6 +160,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, AppError):
+        # FastAPI turns any error while reading a JSON body into "400 error parsing the body";
+        # answer with the real one (e.g. the edge's 413 for a body over the size limit).
+        return await _app_error(request, exc.__cause__)
     codes = {404: KernelError.NOT_FOUND, 405: KernelError.METHOD_NOT_ALLOWED}
     details = {
         404: N_("There is no page at this address. Check the address, or start again from the home page."),

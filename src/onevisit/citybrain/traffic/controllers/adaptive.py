@@ -35,12 +35,12 @@ class AdaptivePressure:
 
     min_green: float = 5.0
     max_green: float = 60.0
-    approach_weights: tuple[float, float, float, float] = (1.0, 0.3, 0.0, 0.0)
+    approach_weights: tuple[float, float, float, float] = (1.0, 0.6, 0.3, 0.0)
     gap_weights: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
     gap_queue: float = 0.0
     ratio: float = 2.0
     margin: float = 3.0
-    out_weight: float = 0.5
+    out_weight: float = 1.0
     patience: float = 120.0
     patience_gain: float = 0.2
     name: str = "adaptive"

@@ -20,5 +20,6 @@ def phase_scores(layout: Layout, in_value: Floats, out_value: Floats) -> Floats:
 
 
 def phase_sums(layout: Layout, in_value: Floats) -> Floats:
-    """``[N, P]`` sum of a per-incoming-lane value over the lanes each phase serves."""
-    return phase_scores(layout, in_value, np.zeros(len(layout.out_lanes)))
+    """``[N, P]`` sum of a per-incoming-lane value over the lanes each phase serves (0 if padding)."""
+    mov = in_value[layout.mov_in] * layout.mov_weight
+    return np.einsum("npm,nm->np", layout.phase_mov, mov)

@@ -1,0 +1,53 @@
+"""Ledger settings, read from ``ONEVISIT_LEDGER_*`` environment variables.
+
+``ONEVISIT_LEDGER_KEY_FILE``
+    A file holding the ledger's 32-byte master seed (64 hex characters, or a PKCS#8 PEM
+    Ed25519 private key). Each log's Ed25519 signing key is derived from it with HKDF and
+    the log's name. Create one with ``onevisit ledger keygen --key-file PATH``; keep it
+    with the deployment's secrets (it is what makes a tree head trustworthy).
+    When unset, the seed is derived from ``ONEVISIT_SECRET_KEY`` (which the platform
+    refuses to leave at its default outside development), so development just works.
+``ONEVISIT_LEDGER_WITNESS_QUORUM``
+    How many registered witnesses must co-sign a tree head before it is final (default 1).
+``ONEVISIT_LEDGER_HEAD_INTERVAL_SECONDS``
+    How often the periodic job signs a new head for a log that has grown (default 300).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from onevisit.kernel.settings import Settings
+from onevisit.ledger.signing import LogKeys, read_seed_file
+
+
+class LedgerConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONEVISIT_LEDGER_", env_file=None, extra="ignore")
+
+    key_file: Path | None = None
+    witness_quorum: int = Field(default=1, ge=0, le=64)
+    head_interval_seconds: int = Field(default=300, gt=0)
+    #: Largest entry accepted, in bytes (entries are records and hashes, not documents).
+    max_entry_bytes: int = Field(default=256 * 1024, gt=0)
+
+
+@lru_cache(maxsize=1)
+def get_ledger_config() -> LedgerConfig:
+    return LedgerConfig()
+
+
+@lru_cache(maxsize=8)
+def _keys(secret_key: str, key_file: Path | None) -> LogKeys:
+    if key_file is not None:
+        return LogKeys(read_seed_file(key_file))
+    return LogKeys.from_secret(secret_key)
+
+
+def log_keys(settings: Settings, config: LedgerConfig | None = None) -> LogKeys:
+    """The per-log signing keys for this deployment (from the key file, else the secret)."""
+    config = config or get_ledger_config()
+    return _keys(settings.secret_key, config.key_file)

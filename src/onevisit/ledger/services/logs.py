@@ -1,0 +1,240 @@
+"""Named logs and appending to them.
+
+Other modules call :func:`append` or :func:`append_many` inside their own unit of work, so
+an entry is on the log exactly when the business change it records is committed::
+
+    ref = ledger.append(uow, "receipts", {"receipt": "R-2026-0001", "amount_fen": 1200})
+
+Appends to one log are serialised: the log's row is locked (``SELECT … FOR UPDATE`` on
+PostgreSQL; on SQLite a no-op ``UPDATE`` takes the database write lock first) before its
+size is read, so concurrent writers queue instead of taking the same index. The perfect
+subtrees each batch completes are written with its leaves, from the log's frontier
+(O(log n) stored hashes), never by rereading the log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, insert, literal, or_, select, union_all, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onevisit.kernel.uow import UnitOfWork
+from onevisit.ledger.config import LedgerConfig, get_ledger_config, log_keys
+from onevisit.ledger.errors import LedgerError, LedgerNotFound, LedgerProblem, LedgerStorageError
+from onevisit.ledger.events import LogCreated
+from onevisit.ledger.merkle import EMPTY_ROOT, Frontier, Piece, leaf_hash, range_pieces
+from onevisit.ledger.models import LedgerEntry, LedgerLog, LedgerNode
+from onevisit.ledger.signing import canonical_json
+
+LOG_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
+MAX_BATCH = 100_000
+
+Payload = bytes | Mapping[str, Any] | Sequence[Any]
+"""Raw bytes, or a JSON value stored as its canonical JSON (RFC 8785, integers only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRef:
+    """Where an entry landed: keep it to ask for its inclusion proof later."""
+
+    log: str
+    index: int
+    leaf_hash: bytes
+
+
+def check_log_name(name: str) -> str:
+    if not isinstance(name, str) or not LOG_NAME.match(name):
+        raise LedgerProblem(
+            LedgerError.LOG_NAME_INVALID,
+            "A log name is 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter.",
+        )
+    return name
+
+
+def entry_bytes(payload: Payload, *, max_bytes: int) -> bytes:
+    if isinstance(payload, bytes | bytearray | memoryview):
+        data = bytes(payload)
+    elif isinstance(payload, Mapping | list | tuple):
+        data = canonical_json(payload)
+    else:
+        raise LedgerProblem(LedgerError.ENTRY_INVALID, "An entry is bytes or a JSON object or array.")
+    if len(data) > max_bytes:
+        raise LedgerProblem(
+            LedgerError.ENTRY_INVALID,
+            "An entry may hold at most %(max)s bytes; this one has %(size)s.",
+            params={"max": max_bytes, "size": len(data)},
+        )
+    return data
+
+
+def find_log(session: Session, name: str) -> LedgerLog:
+    log = session.scalar(select(LedgerLog).where(LedgerLog.name == name))
+    if log is None:
+        raise LedgerNotFound(LedgerError.LOG_UNKNOWN, "There is no ledger log named %(log)s.", params={"log": name[:64]})
+    return log
+
+
+def list_logs(session: Session) -> list[LedgerLog]:
+    return list(session.scalars(select(LedgerLog).order_by(LedgerLog.name)))
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _take_sqlite_write_lock(session: Session, name: str) -> None:
+    # SQLite has no row locks. A write (even one that changes nothing) makes the driver
+    # BEGIN and takes the database write lock, so what is read next is the latest and
+    # stays ours until commit; other writers wait (busy_timeout) instead of colliding.
+    table = LedgerLog.__table__
+    session.execute(update(table).where(table.c.name == name).values(tree_size=table.c.tree_size))
+
+
+def ensure_log(uow: UnitOfWork, name: str) -> LedgerLog:
+    """The log called ``name``, created (with its own signing key) if it does not exist."""
+    check_log_name(name)
+    session = uow.session
+    sqlite = _is_sqlite(session)
+    if sqlite:
+        _take_sqlite_write_lock(session, name)
+    log = session.scalar(select(LedgerLog).where(LedgerLog.name == name))
+    if log is not None:
+        return log
+    key = log_keys(uow.platform.settings).for_log(name)
+    log = LedgerLog(
+        name=name, log_id=key.key_id, public_key=key.public, tree_size=0, root_hash=EMPTY_ROOT, created_at=uow.clock.now()
+    )
+    if sqlite:  # the write lock is held: nobody else can be creating it
+        session.add(log)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add(log)
+        except IntegrityError:  # another process created it a moment ago
+            return find_log(session, name)
+    uow.audit("ledger.log_created", "ledger_log", name, {"log_id": key.key_id})
+    uow.emit(LogCreated(log=name, log_id=key.key_id))
+    return log
+
+
+def lock_log(session: Session, name: str) -> LedgerLog:
+    """The log's row, locked until the transaction ends, with its current size and root."""
+    if _is_sqlite(session):
+        _take_sqlite_write_lock(session, name)
+    log = session.scalar(
+        select(LedgerLog)
+        .where(LedgerLog.name == name)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if log is None:
+        raise LedgerNotFound(LedgerError.LOG_UNKNOWN, "There is no ledger log named %(log)s.", params={"log": name[:64]})
+    return log
+
+
+def fetch_pieces(session: Session, log_id: int, pieces: list[Piece]) -> dict[Piece, bytes]:
+    """Stored hashes of perfect subtrees (leaf hashes for level 0), in one query."""
+    entries, nodes = LedgerEntry.__table__, LedgerNode.__table__
+    leaves = [index for level, index in pieces if level == 0]
+    inner = [(level, index) for level, index in pieces if level > 0]
+    parts = []
+    if leaves:
+        parts.append(
+            select(literal(0).label("level"), entries.c.idx, entries.c.leaf_hash.label("hash")).where(
+                entries.c.log_id == log_id, entries.c.idx.in_(leaves)
+            )
+        )
+    if inner:
+        parts.append(
+            select(nodes.c.level, nodes.c.idx, nodes.c.hash).where(
+                nodes.c.log_id == log_id,
+                or_(*(and_(nodes.c.level == level, nodes.c.idx == index) for level, index in inner)),
+            )
+        )
+    if not parts:
+        return {}
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    found: dict[Piece, bytes] = {(int(level), int(idx)): bytes(h) for level, idx, h in session.execute(stmt)}
+    if len(found) != len(set(pieces)):
+        missing = sorted(set(pieces) - found.keys())[:5]
+        raise LedgerStorageError(
+            LedgerError.STORAGE_INCOMPLETE,
+            "Stored subtree hashes are missing from the log (for example %(missing)s).",
+            params={"missing": missing},
+        )
+    return found
+
+
+def load_frontier(session: Session, log: LedgerLog) -> Frontier:
+    pieces = range_pieces(0, log.tree_size)
+    found = fetch_pieces(session, log.id, pieces)
+    return Frontier(log.tree_size, [found[p] for p in pieces])
+
+
+def append(uow: UnitOfWork, log_name: str, payload: Payload, *, config: LedgerConfig | None = None) -> EntryRef:
+    """Appends one entry to ``log_name`` (created on first use)."""
+    return append_many(uow, log_name, [payload], config=config)[0]
+
+
+def append_many(
+    uow: UnitOfWork, log_name: str, payloads: Iterable[Payload], *, config: LedgerConfig | None = None
+) -> list[EntryRef]:
+    """Appends entries in order, as one batch: consecutive indices, one lock, one insert."""
+    config = config or get_ledger_config()
+    datas = [entry_bytes(p, max_bytes=config.max_entry_bytes) for p in payloads]
+    if len(datas) > MAX_BATCH:
+        raise LedgerProblem(
+            LedgerError.ENTRY_INVALID, "At most %(max)s entries may be appended at once.", params={"max": MAX_BATCH}
+        )
+    if not datas:
+        return []
+    session = uow.session
+    ensure_log(uow, log_name)
+    log = lock_log(session, log_name)
+    frontier = load_frontier(session, log)
+    if frontier.root() != log.root_hash:
+        raise LedgerStorageError(
+            LedgerError.STORAGE_INCOMPLETE, "The log's stored subtrees do not match its recorded root."
+        )
+    lid, start = log.id, log.tree_size
+    entry_rows: list[dict[str, Any]] = []
+    node_rows: list[dict[str, Any]] = []
+    refs: list[EntryRef] = []
+    push = frontier.push
+    for offset, data in enumerate(datas):
+        h = leaf_hash(data)
+        entry_rows.append({"log_id": lid, "idx": start + offset, "leaf_hash": h, "data": data})
+        refs.append(EntryRef(log_name, start + offset, h))
+        for level, index, nh in push(h):
+            node_rows.append({"log_id": lid, "level": level, "idx": index, "hash": nh})
+    session.execute(insert(LedgerEntry.__table__), entry_rows)
+    if node_rows:
+        session.execute(insert(LedgerNode.__table__), node_rows)
+    log.tree_size = frontier.size
+    log.root_hash = frontier.root()
+    session.flush()
+    return refs
+
+
+def read_entries(session: Session, log_name: str, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
+    """Entries ``[start, end)`` as ``(index, leaf_hash, data)``; the range must exist."""
+    log = find_log(session, log_name)
+    if start < 0 or end < start or end > log.tree_size:
+        raise LedgerProblem(
+            LedgerError.INDEX_OUT_OF_RANGE,
+            "Entries %(start)s to %(end)s are not all in a log of %(size)s entries.",
+            params={"start": start, "end": end, "size": log.tree_size},
+        )
+    entries = LedgerEntry.__table__
+    rows = session.execute(
+        select(entries.c.idx, entries.c.leaf_hash, entries.c.data)
+        .where(entries.c.log_id == log.id, entries.c.idx >= start, entries.c.idx < end)
+        .order_by(entries.c.idx)
+    )
+    return [(int(i), bytes(h), bytes(d)) for i, h, d in rows]

@@ -1,0 +1,134 @@
+"""Fitness test: every route of the app declares who may use it.
+
+After GOV.UK Notify's ``test_permissions.py``: walk every route the application serves and
+fail if one has no :class:`~onevisit.kernel.http.authz.Requirement` among its dependencies,
+so an unprotected page cannot ship by forgetting ``Depends(...)``. CSRF is checked inside
+``Requirement`` for unsafe methods; ``tests/functional/test_bad_input.py`` proves that on
+every form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.routing import Mount, Route
+
+from onevisit.app import create_app
+from onevisit.kernel.http.authz import Requirement
+from onevisit.kernel.platform import Platform
+
+#: The framework's own documentation routes (exact paths) and the static files mount.
+EXEMPT_ROUTES = {"/api/v1/openapi.json", "/api/v1/docs", "/docs/oauth2-redirect"}
+EXEMPT_MOUNTS = {"/static"}
+
+
+@dataclass(frozen=True)
+class Found:
+    path: str
+    methods: frozenset[str]
+    route: Any
+    inherited: tuple[Any, ...]
+
+
+def walk(routes: list[Any], prefix: str = "", inherited: tuple[Any, ...] = ()) -> Iterator[Found]:
+    """Every route, through FastAPI 0.165's ``_IncludedRouter`` wrappers, with full paths."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            context = route.include_context
+            yield from walk(original.routes, prefix + context.prefix, inherited + tuple(context.dependencies))
+        else:
+            path = prefix + getattr(route, "path", "")
+            yield Found(path, frozenset(getattr(route, "methods", None) or ()), route, inherited)
+
+
+def requirements(dependant: Dependant) -> list[Requirement]:
+    found = [dependant.call] if isinstance(dependant.call, Requirement) else []
+    for sub in dependant.dependencies:
+        found.extend(requirements(sub))
+    return found
+
+
+def requirements_of(found: Found) -> list[Requirement]:
+    reqs = [d.dependency for d in found.inherited if isinstance(d.dependency, Requirement)]
+    return reqs + requirements(found.route.dependant)
+
+
+@pytest.fixture
+def app(platform: Platform) -> FastAPI:
+    return create_app(platform=platform)
+
+
+def test_every_route_declares_a_requirement(app: FastAPI) -> None:
+    unprotected = []
+    for found in walk(app.routes):
+        if isinstance(found.route, APIRoute):
+            if not requirements_of(found):
+                unprotected.append(f"{sorted(found.methods)} {found.path}")
+        elif isinstance(found.route, Mount):
+            assert found.path in EXEMPT_MOUNTS, f"unexpected mount {found.path}"
+        elif isinstance(found.route, Route):
+            assert found.path in EXEMPT_ROUTES, f"plain route without a Requirement: {found.path}"
+        else:
+            pytest.fail(f"route of unknown kind {type(found.route).__name__} at {found.path}")
+    assert not unprotected, "routes without an explicit permission: " + ", ".join(unprotected)
+
+
+def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
+    seen = {(method, f.path) for f in walk(app.routes) for method in f.methods}
+    expected = {
+        ("GET", "/"),
+        ("GET", "/language/{code}"),
+        ("GET", "/healthz"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("GET", "/login/sms"),
+        ("POST", "/login/sms"),
+        ("POST", "/login/sms/verify"),
+        ("POST", "/logout"),
+        ("GET", "/me"),
+        ("GET", "/enterprises/{credit_code}"),
+        ("POST", "/enterprises/{credit_code}/act"),
+        ("POST", "/enterprises/{credit_code}/agents"),
+        ("POST", "/enterprises/{credit_code}/agents/{agent_id}/revoke"),
+        ("GET", "/staff"),
+        ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/logout"),
+        ("POST", "/api/v1/auth/sms-code"),
+        ("POST", "/api/v1/auth/sms-login"),
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/regions"),
+        ("GET", "/api/v1/identity/id-numbers/{value}"),
+        ("GET", "/api/v1/identity/credit-codes/{value}"),
+        ("GET", "/dev/messages"),
+    }
+    missing = expected - seen
+    assert not missing, f"the walk did not find {sorted(missing)}: it may be passing vacuously"
+    api_routes = [f for f in walk(app.routes) if isinstance(f.route, APIRoute)]
+    assert len(api_routes) >= len(expected)
+
+
+def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
+    """Spot checks, so the walk cannot be satisfied by the wrong thing."""
+    by_key = {(m, f.path): f for f in walk(app.routes) for m in f.methods}
+    names = {key: [r.name for r in requirements_of(by_key[key])] for key in by_key if isinstance(by_key[key].route, APIRoute)}
+    assert names[("GET", "/me")] == ["citizen.portal"]
+    assert names[("GET", "/staff")] == ["staff.portal"]
+    assert names[("POST", "/logout")] == ["login"]
+    assert names[("GET", "/")] == ["public"]
+    assert names[("GET", "/enterprises/{credit_code}")] == ["enterprise.portal"]
+
+
+def test_a_route_without_a_requirement_would_be_caught(app: FastAPI) -> None:
+    @app.get("/forgotten")
+    def forgotten() -> dict[str, str]:
+        return {}
+
+    offenders = [f.path for f in walk(app.routes) if isinstance(f.route, APIRoute) and not requirements_of(f)]
+    assert offenders == ["/forgotten"]
