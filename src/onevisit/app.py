@@ -20,12 +20,19 @@ from onevisit.kernel.http.middleware import EdgeMiddleware
 from onevisit.kernel.http.problems import install_error_handlers
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import Settings, get_settings
+from onevisit.ledger import api as ledger_api
+from onevisit.ledger import views as ledger_views
 from onevisit.web import views as web_views
 
 PACKAGE = Path(__file__).resolve().parent
 
 #: Every module with pages contributes a ``templates/`` folder; web's holds the shell.
-TEMPLATE_DIRS = [PACKAGE / "web" / "templates", PACKAGE / "identity" / "templates", PACKAGE / "catalog" / "templates"]
+TEMPLATE_DIRS = [
+    PACKAGE / "web" / "templates",
+    PACKAGE / "identity" / "templates",
+    PACKAGE / "catalog" / "templates",
+    PACKAGE / "ledger" / "templates",
+]
 
 
 def build_templates() -> Jinja2Templates:
@@ -71,6 +78,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(web_views.router)
     app.include_router(identity_views.router)
     app.include_router(identity_api.router)
+    app.include_router(ledger_views.router)
+    app.include_router(ledger_api.router)
     if settings.is_development:
         app.include_router(web_views.dev_router)
     app.mount("/static", StaticFiles(directory=str(PACKAGE / "web" / "static")), name="static")

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import SettingsError, get_settings
+from onevisit.ledger.cli import ledger_app
 
 app = typer.Typer(help="OneVisit: public services, at most one visit.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -19,6 +20,7 @@ outbox_app = typer.Typer(help="The transactional outbox.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(ledger_app, name="ledger")
 console = Console(stderr=True)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from argon2 import PasswordHasher
+
 from onevisit.identity.creditcodes import make_credit_code
 from onevisit.identity.idnumbers import make_id_number
 from onevisit.identity.models import Account, Department, Enterprise, Person
@@ -73,3 +75,13 @@ def make_clerk(platform: Platform, department: Department, *, role: str = "clerk
         assert acc is not None and dep is not None
         people.add_staff(uow, acc, dep, title="科员", role=role)
     return person, number, account
+
+
+def cheap_password_hashing() -> PasswordHasher:
+    """An argon2id hasher with minimal cost, for tests that log in many times.
+
+    Verification reads the parameters from the stored hash, so swapping the module's hasher
+    (``monkeypatch.setattr(passwords, "_hasher", cheap_password_hashing())``) changes only
+    speed, not behaviour.
+    """
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -117,7 +117,9 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
 def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
     """Spot checks, so the walk cannot be satisfied by the wrong thing."""
     by_key = {(m, f.path): f for f in walk(app.routes) for m in f.methods}
-    names = {key: [r.name for r in requirements_of(by_key[key])] for key in by_key if isinstance(by_key[key].route, APIRoute)}
+    names = {
+        key: [r.name for r in requirements_of(by_key[key])] for key in by_key if isinstance(by_key[key].route, APIRoute)
+    }
     assert names[("GET", "/me")] == ["citizen.portal"]
     assert names[("GET", "/staff")] == ["staff.portal"]
     assert names[("POST", "/logout")] == ["login"]

@@ -43,7 +43,7 @@ class DemoLogin:
 
 
 def _clerk(
-    row: int, key: str, label: str, department: str, gender: str, region: str, birth: dt.date, seq: int,
+    row: int, key: str, label: str, department: str, *, gender: str, region: str, birth: dt.date, seq: int,
     birth_region: str | None = None,
 ) -> DemoLogin:
     return DemoLogin(
@@ -61,19 +61,22 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         birth_region="330106", birth_date=dt.date(1988, 3, 15), sequence=31, password=CITIZEN_PASSWORD,
     ),
     DemoLogin(
-        key="enterprise", label="Enterprise legal representative", row=1, gender="F",
+        key="enterprise", label="Enterprise representative", row=1, gender="F",
         household_region="330106", birth_region="330782", birth_date=dt.date(1990, 6, 8), sequence=42,
         password=ENTERPRISE_PASSWORD,
     ),
-    _clerk(3, "clerk-psb", "Clerk, public security", "ZJ-PSB", "M", "330102", dt.date(1985, 11, 2), 115),
-    _clerk(4, "clerk-tax", "Clerk, taxation", "ZJ-TAX", "F", "330105", dt.date(1992, 1, 20), 226),
-    _clerk(5, "clerk-nr", "Clerk, natural resources", "ZJ-NR", "M", "330108", dt.date(1983, 8, 30), 317),
-    _clerk(6, "clerk-housing", "Clerk, housing", "ZJ-HURD", "F", "330110", dt.date(1994, 4, 12), 408,
-           birth_region="330184"),  # born in 余杭市: the old code stays on the card
-    _clerk(7, "clerk-amr", "Clerk, market regulation", "ZJ-AMR", "M", "330109", dt.date(1987, 9, 5), 519,
-           birth_region="330181"),  # born in 萧山市
-    _clerk(8, "clerk-hrss", "Clerk, human resources & social security", "ZJ-HRSS", "F", "330106",
-           dt.date(1991, 12, 24), 620),
+    _clerk(3, "clerk-psb", "Clerk, public security", "ZJ-PSB",
+           gender="M", region="330102", birth=dt.date(1985, 11, 2), seq=115),
+    _clerk(4, "clerk-tax", "Clerk, taxation", "ZJ-TAX",
+           gender="F", region="330105", birth=dt.date(1992, 1, 20), seq=226),
+    _clerk(5, "clerk-nr", "Clerk, natural resources", "ZJ-NR",
+           gender="M", region="330108", birth=dt.date(1983, 8, 30), seq=317),
+    _clerk(6, "clerk-housing", "Clerk, housing", "ZJ-HURD",  # born in 余杭市: the old code stays on the card
+           gender="F", region="330110", birth=dt.date(1994, 4, 12), seq=408, birth_region="330184"),
+    _clerk(7, "clerk-amr", "Clerk, market regulation", "ZJ-AMR",  # born in 萧山市
+           gender="M", region="330109", birth=dt.date(1987, 9, 5), seq=519, birth_region="330181"),
+    _clerk(8, "clerk-hrss", "Clerk, human resources", "ZJ-HRSS",
+           gender="F", region="330106", birth=dt.date(1991, 12, 24), seq=620),
     DemoLogin(
         key="admin", label="Administrator", row=9, gender="M", household_region="330106",
         birth_region="330106", birth_date=dt.date(1980, 5, 1), sequence=713, password=ADMIN_PASSWORD,

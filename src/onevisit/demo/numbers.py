@@ -39,7 +39,9 @@ def _ascii_rows(codes: npt.NDArray[np.uint8]) -> list[str]:
     return np.ascontiguousarray(codes).view(f"S{width}").ravel().astype(f"U{width}").tolist()
 
 
-def id_prefix_keys(regions: IntArray, years: IntArray, months: IntArray, days: IntArray, sequences: IntArray) -> IntArray:
+def id_prefix_keys(
+    regions: IntArray, years: IntArray, months: IntArray, days: IntArray, sequences: IntArray
+) -> IntArray:
     """The first 17 digits as one integer (they fit in 64 bits): a cheap uniqueness key."""
     return regions * 10**11 + years * 10**7 + months * 10**5 + days * 10**3 + sequences
 

@@ -10,10 +10,12 @@ resident of Xiaoshan District carries 330181 (萧山市), exactly as real cards 
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import numpy.typing as npt
 
-from onevisit.identity.regions import BY_CODE, CURRENT_COUNTIES, city_of
+from onevisit.identity.regions import BY_CODE, CURRENT_COUNTIES, Division, city_of
 
 #: Resident population by city, millions (2020 census, rounded): weights for households.
 CITY_POPULATION = {
@@ -57,19 +59,20 @@ COUNTY_CODES: tuple[str, ...] = tuple(d.code for d in CURRENT_COUNTIES)
 _COUNTY_ARRAY = np.array(COUNTY_CODES)
 
 
+def city(code: str) -> Division:
+    """The prefecture-level city a current county belongs to."""
+    found = city_of(code)
+    if found is None:
+        raise KeyError(f"{code} is not a county in a known city")
+    return found
+
+
 def _county_weights() -> npt.NDArray[np.float64]:
-    per_city: dict[str, int] = {}
-    for code in COUNTY_CODES:
-        city = city_of(code)
-        assert city is not None
-        per_city[city.code] = per_city.get(city.code, 0) + 1
-    weights = []
-    for code in COUNTY_CODES:
-        city = city_of(code)
-        assert city is not None
-        weights.append(CITY_POPULATION[city.code] / per_city[city.code])
+    per_city = Counter(city(code).code for code in COUNTY_CODES)
+    weights = [CITY_POPULATION[city(code).code] / per_city[city(code).code] for code in COUNTY_CODES]
     array = np.array(weights, dtype=np.float64)
-    return array / array.sum()
+    shares: npt.NDArray[np.float64] = array / array.sum()
+    return shares
 
 
 COUNTY_P = _county_weights()
@@ -120,7 +123,4 @@ def addresses(rng: np.random.Generator, counties: npt.NDArray[np.str_]) -> list[
 
 
 def _place_prefix(code: str) -> str:
-    county = BY_CODE[code]
-    city = city_of(code)
-    assert city is not None
-    return city.name_zh + county.name_zh
+    return city(code).name_zh + BY_CODE[code].name_zh

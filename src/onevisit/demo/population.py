@@ -73,7 +73,8 @@ def _ages(birth: npt.NDArray[np.datetime64]) -> IntArray:
     before = (birth - birth.astype("datetime64[Y]")).astype(np.int64) > (
         np.datetime64(REFERENCE_DATE) - np.datetime64(f"{REF_YEAR}-01-01")
     ).astype(np.int64)
-    return (REF_YEAR - years - before).astype(np.int64)
+    ages: IntArray = (REF_YEAR - years - before).astype(np.int64)
+    return ages
 
 
 def generate_population(rng: np.random.Generator, n: int) -> Population:
@@ -154,7 +155,8 @@ def _birth_dates(rng: np.random.Generator, years: IntArray) -> npt.NDArray[np.da
     starts = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     length = ((years + 1 - 1970).astype("datetime64[Y]").astype("datetime64[D]") - starts).astype(np.int64)
     offsets = np.floor(rng.random(len(years)) * length).astype(np.int64)
-    return starts + offsets.astype("timedelta64[D]")
+    dates: npt.NDArray[np.datetime64] = starts + offsets.astype("timedelta64[D]")
+    return dates
 
 
 def _genders(rng: np.random.Generator, kind: IntArray, role: IntArray) -> StrArray:

@@ -17,6 +17,7 @@ class Perm:
     ADMIN_PORTAL = "admin.portal"
     AUDIT_READ = "audit.read"
     IDENTITY_MANAGE = "identity.manage"
+    LEDGER_READ = "ledger.read"
 
 
 class Role:
@@ -31,9 +32,9 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     Role.CITIZEN: frozenset({Perm.CITIZEN_PORTAL}),
     Role.ENTERPRISE: frozenset({Perm.ENTERPRISE_PORTAL}),
     Role.CLERK: frozenset({Perm.STAFF_PORTAL}),
-    Role.DEPARTMENT_ADMIN: frozenset({Perm.STAFF_PORTAL, Perm.AUDIT_READ}),
+    Role.DEPARTMENT_ADMIN: frozenset({Perm.STAFF_PORTAL, Perm.AUDIT_READ, Perm.LEDGER_READ}),
     Role.ADMINISTRATOR: frozenset(
-        {Perm.STAFF_PORTAL, Perm.ADMIN_PORTAL, Perm.AUDIT_READ, Perm.IDENTITY_MANAGE}
+        {Perm.STAFF_PORTAL, Perm.ADMIN_PORTAL, Perm.AUDIT_READ, Perm.IDENTITY_MANAGE, Perm.LEDGER_READ}
     ),
 }
 

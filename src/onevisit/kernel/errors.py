@@ -85,7 +85,7 @@ class ValidationFailed(AppError):
     status = 422
 
     def __init__(self, fields: list[FieldError], code: ErrorCode = KernelError.VALIDATION) -> None:
-        super().__init__(code, "Some of the information given is not valid.", fields=fields)
+        super().__init__(code, "Some of the information given is not valid.", fields=fields)  # msgid marked in problems.py
 
 
 class InvalidInput(AppError, ValueError):

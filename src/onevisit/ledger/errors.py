@@ -31,17 +31,17 @@ class LedgerError(ErrorCode):
     STORAGE_INCOMPLETE = "ledger.storage.incomplete"
 
 
-class LedgerProblem(AppError):
+class LedgerInputError(AppError):
     """Bad input to the ledger: a malformed proof, an impossible size, a bad signature."""
 
     status = 422
 
 
-class LedgerNotFound(LedgerProblem):
+class LedgerNotFoundError(LedgerInputError):
     status = 404
 
 
-class VerificationFailed(LedgerProblem):
+class VerificationError(LedgerInputError):
     """A proof, a signature or an export did not check out (tampering, a fork, a wrong key)."""
 
     status = 409

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 
-from onevisit.ledger.errors import LedgerError, LedgerProblem, VerificationFailed
+from onevisit.ledger.errors import LedgerError, LedgerInputError, VerificationError
 
 HASH_SIZE = 32
 LEAF_PREFIX = b"\x00"
@@ -82,7 +82,7 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
 
 def check_sizes(first: int, second: int) -> None:
     if first < 0 or second < 0 or first > second or second > MAX_TREE_SIZE:
-        raise LedgerProblem(
+        raise LedgerInputError(
             LedgerError.TREE_SIZE_INVALID,
             "Tree sizes must satisfy 0 ≤ first ≤ second; got %(first)s and %(second)s.",
             params={"first": first, "second": second},
@@ -91,13 +91,13 @@ def check_sizes(first: int, second: int) -> None:
 
 def check_index(index: int, tree_size: int) -> None:
     if tree_size < 1 or tree_size > MAX_TREE_SIZE:
-        raise LedgerProblem(
+        raise LedgerInputError(
             LedgerError.TREE_SIZE_INVALID,
             "A tree with %(size)s entries has no inclusion proofs.",
             params={"size": tree_size},
         )
     if not 0 <= index < tree_size:
-        raise LedgerProblem(
+        raise LedgerInputError(
             LedgerError.INDEX_OUT_OF_RANGE,
             "Entry %(index)s is not in a tree of %(size)s entries.",
             params={"index": index, "size": tree_size},
@@ -164,7 +164,7 @@ def hash_ranges(ranges: Sequence[Range], fetch: PieceFetcher) -> list[bytes]:
 
 def _hash_arg(value: bytes, what: str) -> bytes:
     if not isinstance(value, bytes | bytearray) or len(value) != HASH_SIZE:
-        raise LedgerProblem(
+        raise LedgerInputError(
             LedgerError.PROOF_MALFORMED,
             "%(what)s must be a %(size)s-byte hash.",
             params={"what": what, "size": HASH_SIZE},
@@ -175,12 +175,12 @@ def _hash_arg(value: bytes, what: str) -> bytes:
 def _proof_arg(proof: Iterable[bytes]) -> list[bytes]:
     items = list(proof)
     if len(items) > 128:
-        raise LedgerProblem(LedgerError.PROOF_MALFORMED, "The proof is longer than any real proof can be.")
+        raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The proof is longer than any real proof can be.")
     return [_hash_arg(p, "Every proof element") for p in items]
 
 
-def _fail(code: LedgerError, message: str, **params: object) -> VerificationFailed:
-    return VerificationFailed(code, message, params=params)
+def _fail(code: LedgerError, message: str, **params: object) -> VerificationError:
+    return VerificationError(code, message, params=params)
 
 
 def verify_inclusion(index: int, tree_size: int, leaf: bytes, proof: Iterable[bytes], root: bytes) -> None:
@@ -209,13 +209,15 @@ def verify_inclusion(index: int, tree_size: int, leaf: bytes, proof: Iterable[by
         raise _fail(LedgerError.PROOF_INVALID, "The inclusion proof does not lead to the signed root.")
 
 
-def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes, proof: Iterable[bytes]) -> None:
+def verify_consistency(  # noqa: PLR0912 - RFC 9162 §2.1.4.2 step by step reads best as one function
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: Iterable[bytes]
+) -> None:
     """RFC 9162 §2.1.4.2. Returns quietly when tree ``first`` is a prefix of tree ``second``."""
     check_sizes(first, second)
     first_root = _hash_arg(first_root, "The first root hash")
     second_root = _hash_arg(second_root, "The second root hash")
     path = _proof_arg(proof)
-    if first == 0 or first == second:
+    if first in (0, second):
         if path:
             raise _fail(LedgerError.PROOF_INVALID, "A consistency proof between these sizes must be empty.")
         if first == second and first_root != second_root:
@@ -328,7 +330,7 @@ class MemoryTree:
 
     def _check_size(self, tree_size: int) -> None:
         if tree_size > self.size:
-            raise LedgerProblem(
+            raise LedgerInputError(
                 LedgerError.TREE_SIZE_INVALID,
                 "The tree has %(have)s entries, not %(size)s.",
                 params={"have": self.size, "size": tree_size},

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from onevisit.ledger.errors import LedgerError, LedgerProblem, VerificationFailed
+from onevisit.ledger.errors import LedgerError, LedgerInputError, VerificationError
 from onevisit.ledger.merkle import HASH_SIZE
 
 HEAD_TYPE = "onevisit.ledger.tree_head.v1"
@@ -41,11 +41,11 @@ PUBLIC_KEY_SIZE = 32
 
 def _check_json(value: object, depth: int = 0) -> None:
     if depth > 32:
-        raise LedgerProblem(LedgerError.ENTRY_INVALID, "The JSON value is nested too deeply.")
+        raise LedgerInputError(LedgerError.ENTRY_INVALID, "The JSON value is nested too deeply.")
     if value is None or isinstance(value, bool | int | str):
         return
     if isinstance(value, float):
-        raise LedgerProblem(
+        raise LedgerInputError(
             LedgerError.ENTRY_INVALID,
             "Numbers in ledger entries must be integers (use strings for decimals), so the JSON is canonical.",
         )
@@ -56,10 +56,10 @@ def _check_json(value: object, depth: int = 0) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise LedgerProblem(LedgerError.ENTRY_INVALID, "JSON object keys must be strings.")
+                raise LedgerInputError(LedgerError.ENTRY_INVALID, "JSON object keys must be strings.")
             _check_json(item, depth + 1)
         return
-    raise LedgerProblem(LedgerError.ENTRY_INVALID, "Ledger entries hold JSON values or bytes only.")
+    raise LedgerInputError(LedgerError.ENTRY_INVALID, "Ledger entries hold JSON values or bytes only.")
 
 
 def canonical_json(value: object) -> bytes:
@@ -82,7 +82,7 @@ def key_id(public_key: bytes) -> str:
 
 def public_key_from_bytes(raw: bytes) -> Ed25519PublicKey:
     if len(raw) != PUBLIC_KEY_SIZE:
-        raise LedgerProblem(LedgerError.KEY_INVALID, "An Ed25519 public key is 32 bytes.")
+        raise LedgerInputError(LedgerError.KEY_INVALID, "An Ed25519 public key is 32 bytes.")
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -91,7 +91,7 @@ def parse_public_key(text: str) -> bytes:
     try:
         raw = bytes.fromhex(text.strip())
     except ValueError as exc:
-        raise LedgerProblem(LedgerError.KEY_INVALID, "A public key is 64 hexadecimal characters.") from exc
+        raise LedgerInputError(LedgerError.KEY_INVALID, "A public key is 64 hexadecimal characters.") from exc
     public_key_from_bytes(raw)
     return raw
 
@@ -131,21 +131,25 @@ def read_seed_file(path: Path) -> bytes:
     try:
         text = path.read_bytes()
     except OSError as exc:
-        raise LedgerProblem(LedgerError.KEY_INVALID, "Cannot read the key file %(path)s.", params={"path": str(path)}) from exc
+        raise LedgerInputError(
+            LedgerError.KEY_INVALID, "Cannot read the key file %(path)s.", params={"path": str(path)}
+        ) from exc
     if text.lstrip().startswith(b"-----BEGIN"):
         try:
             key = serialization.load_pem_private_key(text, password=None)
         except ValueError as exc:
-            raise LedgerProblem(LedgerError.KEY_INVALID, "The key file is not a readable PEM private key.") from exc
+            raise LedgerInputError(LedgerError.KEY_INVALID, "The key file is not a readable PEM private key.") from exc
         if not isinstance(key, Ed25519PrivateKey):
-            raise LedgerProblem(LedgerError.KEY_INVALID, "The key file holds a key that is not Ed25519.")
+            raise LedgerInputError(LedgerError.KEY_INVALID, "The key file holds a key that is not Ed25519.")
         return SigningKey(key).seed()
     try:
         seed = bytes.fromhex(text.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError) as exc:
-        raise LedgerProblem(LedgerError.KEY_INVALID, "The key file must hold 64 hex characters or a PEM key.") from exc
+        raise LedgerInputError(
+            LedgerError.KEY_INVALID, "The key file must hold 64 hex characters or a PEM key."
+        ) from exc
     if len(seed) != 32:
-        raise LedgerProblem(LedgerError.KEY_INVALID, "The key file must hold a 32-byte seed.")
+        raise LedgerInputError(LedgerError.KEY_INVALID, "The key file must hold a 32-byte seed.")
     return seed
 
 
@@ -161,7 +165,7 @@ class LogKeys:
 
     def __init__(self, master_seed: bytes) -> None:
         if len(master_seed) < 32:
-            raise LedgerProblem(LedgerError.KEY_INVALID, "The ledger master seed must be at least 32 bytes.")
+            raise LedgerInputError(LedgerError.KEY_INVALID, "The ledger master seed must be at least 32 bytes.")
         self._master = master_seed
         self._cache: dict[str, SigningKey] = {}
 
@@ -210,13 +214,14 @@ class TreeHead:
     def verify(self, public_key: bytes) -> None:
         """Raises unless the head is well formed and signed by ``public_key``'s owner."""
         if self.log_id != key_id(public_key):
-            raise VerificationFailed(
-                LedgerError.KEY_MISMATCH, "The head names log %(log_id)s, which is not this public key's log.",
+            raise VerificationError(
+                LedgerError.KEY_MISMATCH,
+                "The head names log %(log_id)s, which is not this public key's log.",
                 params={"log_id": self.log_id},
             )
         if len(self.root_hash) != HASH_SIZE or self.tree_size < 0:
-            raise LedgerProblem(LedgerError.PROOF_MALFORMED, "The tree head is malformed.")
-        _verify(public_key, self.signature, self.message(), "tree head")
+            raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The tree head is malformed.")
+        verify_signature(public_key, self.signature, self.message(), "tree head")
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,32 +232,45 @@ class Cosignature:
 
     @staticmethod
     def message_for(head: TreeHead, witness: str, timestamp: int) -> bytes:
-        return canonical_json({"type": COSIGNATURE_TYPE, "witness": witness, "timestamp": timestamp, "head": head.body()})
+        return canonical_json(
+            {"type": COSIGNATURE_TYPE, "witness": witness, "timestamp": timestamp, "head": head.body()}
+        )
 
     @classmethod
     def create(cls, head: TreeHead, witness: str, timestamp: int, key: SigningKey) -> Cosignature:
         return cls(witness, timestamp, key.sign(cls.message_for(head, witness, timestamp)))
 
     def verify(self, head: TreeHead, public_key: bytes) -> None:
-        _verify(public_key, self.signature, self.message_for(head, self.witness, self.timestamp), "co-signature")
+        verify_signature(
+            public_key, self.signature, self.message_for(head, self.witness, self.timestamp), "co-signature"
+        )
 
 
 def alert_message(*, witness: str, log: str, kind: str, detail: Mapping[str, Any], timestamp: int) -> bytes:
     return canonical_json(
-        {"type": ALERT_TYPE, "witness": witness, "log": log, "kind": kind, "detail": dict(detail), "timestamp": timestamp}
+        {
+            "type": ALERT_TYPE,
+            "witness": witness,
+            "log": log,
+            "kind": kind,
+            "detail": dict(detail),
+            "timestamp": timestamp,
+        }
     )
 
 
-def _verify(public_key: bytes, signature: bytes, message: bytes, what: str) -> None:
+def verify_signature(public_key: bytes, signature: bytes, message: bytes, what: str) -> None:
     if not signature:
-        raise VerificationFailed(LedgerError.SIGNATURE_MISSING, "The %(what)s carries no signature.", params={"what": what})
+        raise VerificationError(
+            LedgerError.SIGNATURE_MISSING, "The %(what)s carries no signature.", params={"what": what}
+        )
     if len(signature) != SIGNATURE_SIZE:
-        raise VerificationFailed(
+        raise VerificationError(
             LedgerError.SIGNATURE_INVALID, "The %(what)s signature is not 64 bytes.", params={"what": what}
         )
     try:
         public_key_from_bytes(public_key).verify(signature, message)
     except InvalidSignature as exc:
-        raise VerificationFailed(
+        raise VerificationError(
             LedgerError.SIGNATURE_INVALID, "The %(what)s signature does not verify.", params={"what": what}
         ) from exc

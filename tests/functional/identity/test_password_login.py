@@ -43,14 +43,17 @@ def test_login_goes_to_a_safe_next_page(platform: Platform, client: Browser) -> 
     form = client.get("/login?next=/me")
     assert 'name="next" value="/me"' in form.text
     ok = client.post(
-        "/login", data={"id_number": number, "password": PASSWORD, "next": "//evil.example/x", "csrf_token": client.csrf()},
+        "/login",
+        data={"id_number": number, "password": PASSWORD, "next": "//evil.example/x", "csrf_token": client.csrf()},
         follow_redirects=False,
     )
     assert ok.status_code == 303
     assert ok.headers["location"] == "/me"
 
 
-def test_a_wrong_password_says_so_keeps_the_id_number_and_never_echoes_the_password(platform: Platform, client: Browser) -> None:
+def test_a_wrong_password_says_so_keeps_the_id_number_and_never_echoes_the_password(
+    platform: Platform, client: Browser
+) -> None:
     _, number, _ = make_person(platform)
     response = _attempt(client, number, "Wrong-Password-123")
     assert response.status_code == 401
@@ -74,7 +77,9 @@ def test_an_unknown_id_number_gets_the_same_answer_as_a_wrong_password(platform:
     assert wrong.text.replace(known, "N") == missing.text.replace(unknown, "N")
 
 
-def test_five_failures_lock_the_account_until_the_lock_out_passes(platform: Platform, client: Browser, clock: FrozenClock) -> None:
+def test_five_failures_lock_the_account_until_the_lock_out_passes(
+    platform: Platform, client: Browser, clock: FrozenClock
+) -> None:
     _, number, account = make_person(platform)
     assert account is not None
     for _ in range(5):
@@ -110,7 +115,7 @@ def test_logout_ends_the_session_on_the_server(platform: Platform, client: Brows
     old_cookie = client.cookies.get(SESSION_COOKIE)
     assert old_cookie
     page = client.get("/me")
-    token = re.search(r'action="/logout".*?name="csrf_token" value="([^"]+)"', page.text, re.S)
+    token = re.search(r'action="/logout".*?name="csrf_token" value="([^"]+)"', page.text, re.DOTALL)
     assert token
     out = client.post("/logout", data={"csrf_token": token.group(1)}, follow_redirects=False)
     assert out.status_code == 303

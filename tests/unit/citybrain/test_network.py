@@ -9,8 +9,7 @@ import pytest
 from onevisit.citybrain.traffic.errors import TrafficError, TrafficErrorCode
 from onevisit.citybrain.traffic.interface import build_layout
 from onevisit.citybrain.traffic.network import load_network, load_scenario
-
-from .conftest import tiny_net_text
+from tests.unit.citybrain.nets import tiny_net_text
 
 
 def _code(exc: pytest.ExceptionInfo[TrafficError]) -> TrafficErrorCode:
@@ -30,8 +29,7 @@ def test_tiny_network_topology(tiny_net: Path) -> None:
     assert layout.out_lanes == ("out_0",)
     # phase 0 serves in_0 only, phase 1 side_0 only
     served = {
-        p: {layout.in_lanes[layout.mov_in[0, m]] for m in range(2) if layout.phase_mov[0, p, m]}
-        for p in range(2)
+        p: {layout.in_lanes[layout.mov_in[0, m]] for m in range(2) if layout.phase_mov[0, p, m]} for p in range(2)
     }
     assert served == {0: {"in_0"}, 1: {"side_0"}}
 
@@ -56,8 +54,7 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     assert _code(exc) is TrafficErrorCode.SCENARIO_MALFORMED
     dangling = tmp_path / "dangling.sumocfg"
     dangling.write_text(
-        '<configuration><input><net-file value="x.net.xml"/><route-files value="r.rou.xml"/>'
-        "</input></configuration>"
+        '<configuration><input><net-file value="x.net.xml"/><route-files value="r.rou.xml"/></input></configuration>'
     )
     with pytest.raises(TrafficError) as exc:
         load_scenario(dangling)

@@ -55,7 +55,9 @@ def test_a_wrong_check_character_is_a_checksum_error() -> None:
     assert err.status == 422
 
 
-@pytest.mark.parametrize("value", ["", "91350100M000100Y4", "91350100M000100Y433", "91AB0100M000100Y43", "9135０100M000100Y43"])
+@pytest.mark.parametrize(
+    "value", ["", "91350100M000100Y4", "91350100M000100Y433", "91AB0100M000100Y43", "9135０100M000100Y43"]
+)
 def test_wrong_length_characters_or_region_shape_is_a_format_error(value: str) -> None:
     assert _error(value).code is IdentityError.CREDIT_CODE_FORMAT
 

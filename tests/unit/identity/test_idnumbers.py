@@ -40,7 +40,9 @@ def test_check_character_follows_the_iso_7064_weights() -> None:
     assert check_character("44052418800101001") == "4"
 
 
-@pytest.mark.parametrize("typed", ["11010519491231002x", " 110105 19491231 002X ", "１１０１０５１９４９１２３１００２Ｘ"])
+@pytest.mark.parametrize(
+    "typed", ["11010519491231002x", " 110105 19491231 002X ", "１１０１０５１９４９１２３１００２Ｘ"]
+)
 def test_lower_case_x_spaces_and_full_width_input_are_normalised(typed: str) -> None:
     assert parse_id_number(typed, today=TODAY).number == "11010519491231002X"
 

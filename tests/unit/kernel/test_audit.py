@@ -50,7 +50,7 @@ def test_a_failed_commit_loses_the_audit_record_too(platform: Platform) -> None:
     with platform.uow() as uow:
         uow.session.add(Department(code="DUP", name_zh="甲", name_en="A", region_code="330000"))
     before = _count(platform)
-    with pytest.raises(Exception), platform.uow(CLERK) as uow:  # noqa: B017, PT011 - the driver's IntegrityError
+    with pytest.raises(Exception), platform.uow(CLERK) as uow:  # noqa: B017 - the driver's IntegrityError
         uow.audit("test.department.add", "department", "DUP")
         uow.session.add(Department(code="DUP", name_zh="乙", name_en="B", region_code="330000"))
     assert _count(platform) == before

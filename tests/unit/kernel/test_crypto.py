@@ -10,7 +10,10 @@ from onevisit.kernel.settings import Settings
 NUMBER = "11010519491231002X"
 
 
-def vault(secret: str = "a-secret-key-that-is-long-enough-for-tests") -> PersonalDataVault:
+KEY = "a-secret-key-that-is-long-enough-for-tests"
+
+
+def vault(secret: str = KEY) -> PersonalDataVault:
     return PersonalDataVault.from_settings(Settings(secret_key=secret))
 
 

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .controllers import CONTROLLERS, make_controller
-from .errors import TrafficError, TrafficErrorCode
-from .gridnet import grid_network, random_observation
-from .interface import build_layout
-from .runner import RunResult, run
-from .sumo import find_backend
+from onevisit.citybrain.traffic.controllers import CONTROLLERS, make_controller
+from onevisit.citybrain.traffic.errors import TrafficError, TrafficErrorCode
+from onevisit.citybrain.traffic.gridnet import grid_network, random_observation
+from onevisit.citybrain.traffic.interface import build_layout
+from onevisit.citybrain.traffic.network import load_scenario
+from onevisit.citybrain.traffic.runner import RunResult, run
+from onevisit.citybrain.traffic.sumo import find_backend
 
 #: Where the shared benchmark data lives unless ``--data-dir`` or this variable says otherwise.
 DATA_ENV = "ONEVISIT_TRAFFIC_DATA"
@@ -67,9 +68,7 @@ def parse_seeds(text: str) -> list[int]:
             lo, _, hi = part.partition("-")
             seeds += list(range(int(lo), int(hi) + 1)) if hi else [int(lo)]
     except ValueError:
-        raise TrafficError(
-            TrafficErrorCode.BAD_OBSERVATION, f"seeds {text!r}: use e.g. 1-5 or 1,2,3"
-        ) from None
+        raise TrafficError(TrafficErrorCode.BAD_OBSERVATION, f"seeds {text!r}: use e.g. 1-5 or 1,2,3") from None
     return seeds
 
 
@@ -110,9 +109,9 @@ def format_table(rows: Sequence[dict[str, object]]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         seeds = r["seeds"]
-        assert isinstance(seeds, list)
+        count = len(seeds) if isinstance(seeds, list) else 0
         lines.append(
-            f"{r['scenario']!s:<14}{r['controller']!s:<14}{r['sumo_version']!s:<8}{len(seeds):>6}"
+            f"{r['scenario']!s:<14}{r['controller']!s:<14}{r['sumo_version']!s:<8}{count:>6}"
             f"{r['resco_delay']:>11} ± {r['resco_delay_sd']:<4}"
             f"{r['travel_time']:>11} ± {r['travel_time_sd']:<4}{r['never_departed']:>10}"
         )
@@ -141,7 +140,7 @@ def scale_benchmark(controller: str, side: int = 36, steps: int = 200) -> dict[s
     }
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="onevisit citybrain bench", description=__doc__)
     p.add_argument("--scenario", action="append", default=[], help="name or path; repeatable")
     p.add_argument("--controller", action="append", default=[], help=", ".join(CONTROLLERS))
@@ -172,15 +171,13 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
     for path in scenarios:
         for name in controllers:
             for seed in seeds:
-                end = None
-                if args.duration:
-                    from .network import load_scenario
-
-                    end = load_scenario(path).begin + args.duration
-                runs.append(run(path, make_controller(name), seed, backend, end))
-                print(f"  {runs[-1].scenario} {name} seed {seed}: "
-                      f"delay {runs[-1].resco_delay:.1f} s, travel {runs[-1].travel_time:.1f} s",
-                      file=sys.stderr, flush=True)
+                end = load_scenario(path).begin + args.duration if args.duration else None
+                runs.append(run(path, make_controller(name), seed, backend=backend, end=end))
+                last = runs[-1]
+                sys.stderr.write(
+                    f"  {last.scenario} {name} seed {seed} (SUMO {last.sumo_version}): "
+                    f"delay {last.resco_delay:.1f} s, travel {last.travel_time:.1f} s\n"
+                )
     doc: dict[str, object] = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join(sys.argv),
@@ -196,18 +193,18 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status (2 for a :class:`TrafficError`)."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         doc = bench(args)
     except TrafficError as exc:
-        print(f"error: {exc.message} [{exc.code.value}]", file=sys.stderr)
+        sys.stderr.write(f"error: {exc.message} [{exc.code.value}]\n")
         return 2
     summary = doc["summary"]
-    assert isinstance(summary, list)
-    if summary:
-        print(format_table(summary))
-    for row in doc.get("scale", []) or []:  # type: ignore[union-attr]
-        print(f"scale: {row}")
+    if isinstance(summary, list) and summary:
+        sys.stdout.write(format_table(summary) + "\n")
+    scale = doc.get("scale")
+    for row in scale if isinstance(scale, list) else []:
+        sys.stdout.write(f"decision time: {row}\n")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(doc, indent=2) + "\n")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .interface import ETA_BINS, Layout, Observation
-from .network import Lane, Network, Signal
+from onevisit.citybrain.traffic.interface import ETA_BINS, Layout, Observation
+from onevisit.citybrain.traffic.network import Lane, Network, Signal
 
 # Approach directions and, for each, the direction that turning left/straight/right leads to.
 _DIRS = ("N", "E", "S", "W")
@@ -62,9 +62,7 @@ def grid_network(cols: int, rows: int, length: float = 200.0) -> Network:
         for dst in dsts:
             pred.setdefault(dst, []).append(src)
     for lane_id in set(succ) | set(pred):
-        net.lanes[lane_id] = Lane(
-            lane_id, length, 13.9, tuple(succ.get(lane_id, ())), tuple(pred.get(lane_id, ()))
-        )
+        net.lanes[lane_id] = Lane(lane_id, length, 13.9, tuple(succ.get(lane_id, ())), tuple(pred.get(lane_id, ())))
     net.signals = signals
     return net
 

@@ -18,8 +18,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .errors import TrafficError, TrafficErrorCode
-from .network import GREEN, Network
+from onevisit.citybrain.traffic.errors import TrafficError, TrafficErrorCode
+from onevisit.citybrain.traffic.network import GREEN, Network
 
 #: Upper edges (seconds) of the time-to-arrival bins for approaching vehicles; beyond the last, unseen.
 ETA_BINS: tuple[float, ...] = (5.0, 10.0, 20.0, 40.0)
@@ -58,7 +58,8 @@ class Layout:
 
     @property
     def n_phases(self) -> Ints:
-        return self.phase_valid.sum(axis=1).astype(np.int64)
+        counts: Ints = self.phase_valid.sum(axis=1).astype(np.int64)
+        return counts
 
 
 @dataclass
@@ -84,6 +85,13 @@ class Controller(Protocol):
 
     def decide(self, obs: Observation) -> Ints:
         """Return the wanted green phase per signal; a change starts the yellow transition."""
+
+
+def require_layout(layout: Layout | None) -> Layout:
+    """The layout a controller was reset with; deciding before ``reset`` is a programming error."""
+    if layout is None:
+        raise RuntimeError("controller used before reset(layout)")
+    return layout
 
 
 def build_layout(net: Network, signal_ids: Sequence[str] | None = None) -> Layout:
@@ -158,9 +166,7 @@ def _bad(message: str) -> TrafficError:
     return TrafficError(TrafficErrorCode.BAD_OBSERVATION, message)
 
 
-def observation_from_readings(
-    layout: Layout, time: float, readings: Mapping[str, IntersectionReading]
-) -> Observation:
+def observation_from_readings(layout: Layout, time: float, readings: Mapping[str, IntersectionReading]) -> Observation:
     """Pack per-junction readings into one :class:`Observation`; unknown ids are rejected."""
     index = {sid: i for i, sid in enumerate(layout.ids)}
     in_index = {lane: i for i, lane in enumerate(layout.in_lanes)}

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .interface import Controller, build_layout
-from .metrics import figures, read_tripinfo, scheduled_departures
-from .network import load_network, load_scenario
-from .sumo import Backend, Simulation, find_backend
+from onevisit.citybrain.traffic.interface import Controller, build_layout
+from onevisit.citybrain.traffic.metrics import figures, read_tripinfo, scheduled_departures
+from onevisit.citybrain.traffic.network import load_network, load_scenario
+from onevisit.citybrain.traffic.sumo import Backend, Simulation, find_backend
 
 #: Yellow (clearance) seconds of the RESCO benchmark protocol, used for every map there.
 RESCO_YELLOW_S = 3.0
@@ -41,6 +41,7 @@ def run(
     config: str | Path,
     controller: Controller,
     seed: int,
+    *,
     backend: Backend | None = None,
     end: float | None = None,
     yellow: float | None = RESCO_YELLOW_S,
@@ -64,9 +65,7 @@ def run(
     steps = 0
     with tempfile.TemporaryDirectory(prefix="onevisit-sumo-") as tmp:
         tripinfo = Path(tmp) / "tripinfo.xml"
-        with Simulation(
-            scenario, net, layout, seed=seed, backend=backend, tripinfo=tripinfo, end=end
-        ) as sim:
+        with Simulation(scenario, net, layout, seed=seed, backend=backend, tripinfo=tripinfo, end=end) as sim:
             version = sim.version
             stop = sim.end
             while not sim.done:

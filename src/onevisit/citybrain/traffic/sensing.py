@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .interface import ETA_BINS, Floats, Ints, Layout
-from .network import Network
+from onevisit.citybrain.traffic.interface import ETA_BINS, Floats, Ints, Layout
+from onevisit.citybrain.traffic.network import Network
 
 #: Metres upstream (and downstream) of a stop line that a virtual detector sees.
 SENSING_DISTANCE_M = 200.0
@@ -82,9 +82,7 @@ class Detectors:
     def __init__(self, net: Network, layout: Layout, distance: float = SENSING_DISTANCE_M) -> None:
         self.distance = distance
         self.n_in, self.n_out = len(layout.in_lanes), len(layout.out_lanes)
-        controlled = set(layout.in_lanes) | {
-            src for s in net.signals.values() for link in s.links for src, _ in link
-        }
+        controlled = set(layout.in_lanes) | {src for s in net.signals.values() for link in s.links for src, _ in link}
         up = _walk(net, layout.in_lanes, True, controlled, distance)
         down = _walk(net, layout.out_lanes, False, controlled, distance)
         seen = {lane for walk in up + down for lane, _, _ in walk}
@@ -93,9 +91,7 @@ class Detectors:
         self._up = _csr(self.lane_index, up)
         self._down = _csr(self.lane_index, down)
 
-    def read(
-        self, lane_rows: Ints, positions: Floats, speeds: Floats
-    ) -> tuple[Floats, Floats, Floats]:
+    def read(self, lane_rows: Ints, positions: Floats, speeds: Floats) -> tuple[Floats, Floats, Floats]:
         """Vehicles given by lane row (``-1`` for unobserved), position on lane and speed.
 
         Returns ``(in_queue, in_approach, out_queue)`` as defined in :class:`.interface.Observation`.
@@ -115,7 +111,7 @@ class Detectors:
         h = halted[veh]
         in_q += np.bincount(tgt[h], weights=w[h], minlength=self.n_in)
         eta = dist[~h] / np.maximum(spd[veh][~h], HALT_SPEED)
-        b = np.searchsorted(np.asarray(ETA_BINS), eta)
+        b = np.searchsorted(np.asarray(ETA_BINS), eta, side="right")
         ok = b < len(ETA_BINS)
         flat = tgt[~h][ok] * len(ETA_BINS) + b[ok]
         in_a += np.bincount(flat, weights=w[~h][ok], minlength=in_a.size)

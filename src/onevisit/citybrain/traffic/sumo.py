@@ -8,6 +8,7 @@ The simulator is one producer of :class:`.interface.Observation`; a street feed 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -21,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import TrafficError, TrafficErrorCode
-from .interface import Ints, Layout, Observation
-from .network import GREEN, Network, Scenario
-from .sensing import Detectors
+from onevisit.citybrain.traffic.errors import TrafficError, TrafficErrorCode
+from onevisit.citybrain.traffic.interface import Ints, Layout, Observation
+from onevisit.citybrain.traffic.network import GREEN, Network, Scenario
+from onevisit.citybrain.traffic.sensing import Detectors
 
 # TraCI constants (stable since SUMO 1.0): subscription variable ids.
 VAR_DEPARTED_IDS = 0x74
@@ -144,17 +145,13 @@ class Simulation:
     def __enter__(self) -> Simulation:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     def close(self) -> None:
         """Stop SUMO; tripinfo (with unfinished vehicles) is written now."""
-        try:
+        with contextlib.suppress(Exception):  # closing twice or after a crash is harmless
             self.traci.close()
-        except Exception:  # noqa: S110 - closing twice or after a crash is harmless
-            pass
 
     @property
     def done(self) -> bool:
@@ -164,9 +161,7 @@ class Simulation:
         """Read every virtual detector from the current vehicle positions."""
         results: dict[str, dict[int, Any]] = self.traci.vehicle.getAllSubscriptionResults()
         index = self.detectors.lane_index
-        rows = np.fromiter(
-            (index.get(r[VAR_LANE_ID], -1) for r in results.values()), np.int64, len(results)
-        )
+        rows = np.fromiter((index.get(r[VAR_LANE_ID], -1) for r in results.values()), np.int64, len(results))
         pos = np.fromiter((r[VAR_LANE_POSITION] for r in results.values()), float, len(results))
         spd = np.fromiter((r[VAR_SPEED] for r in results.values()), float, len(results))
         in_q, in_a, out_q = self.detectors.read(rows, pos, spd)
@@ -208,9 +203,7 @@ class Simulation:
         try:
             self.traci.simulationStep()
         except Exception as exc:
-            raise TrafficError(
-                TrafficErrorCode.SIMULATOR_FAILED, f"SUMO stopped at t={self.time}: {exc}"
-            ) from None
+            raise TrafficError(TrafficErrorCode.SIMULATOR_FAILED, f"SUMO stopped at t={self.time}: {exc}") from None
         self.time = float(self.traci.simulation.getTime())
         running = self.yellow_left > 0
         self.yellow_left[running] -= 1.0

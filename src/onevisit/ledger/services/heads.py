@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.ledger.config import LedgerConfig, get_ledger_config, log_keys
-from onevisit.ledger.errors import LedgerError, LedgerNotFound, LedgerStorageError, VerificationFailed
+from onevisit.ledger.errors import LedgerError, LedgerNotFoundError, LedgerStorageError, VerificationError
 from onevisit.ledger.events import HeadFinal, HeadSigned
 from onevisit.ledger.models import LedgerCosignature, LedgerHead, LedgerLog, LedgerWitness
 from onevisit.ledger.services.logs import find_log, list_logs, lock_log
@@ -57,13 +57,18 @@ def sign_head(uow: UnitOfWork, log_name: str, *, config: LedgerConfig | None = N
         )
     key = log_keys(uow.platform.settings, config).for_log(log.name)
     if key.public != log.public_key:
-        raise VerificationFailed(
-            LedgerError.KEY_MISMATCH, "The configured ledger key is not the key log %(log)s was created with.",
+        raise VerificationError(
+            LedgerError.KEY_MISMATCH,
+            "The configured ledger key is not the key log %(log)s was created with.",
             params={"log": log.name},
         )
     head = TreeHead(log.name, log.log_id, log.tree_size, root, to_millis(uow.clock.now())).signed_with(key)
     row = LedgerHead(
-        log_id=log.id, tree_size=head.tree_size, root_hash=head.root_hash, timestamp=head.timestamp, signature=head.signature
+        log_id=log.id,
+        tree_size=head.tree_size,
+        root_hash=head.root_hash,
+        timestamp=head.timestamp,
+        signature=head.signature,
     )
     session.add(row)
     if config.witness_quorum == 0:
@@ -105,7 +110,7 @@ def head_row(session: Session, log: LedgerLog, tree_size: int | None) -> LedgerH
         else session.scalar(select(LedgerHead).where(LedgerHead.log_id == log.id, LedgerHead.tree_size == tree_size))
     )
     if row is None:
-        raise LedgerNotFound(
+        raise LedgerNotFoundError(
             LedgerError.HEAD_NOT_FOUND,
             "Log %(log)s has no signed tree head%(what)s.",
             params={"log": log.name, "what": "" if tree_size is None else f" of size {tree_size}"},

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import TrafficError, TrafficErrorCode
-from ..interface import Controller
-from .adaptive import AdaptivePressure
-from .fixed import FixedTime
-from .maxpressure import MaxPressure
-from .sotl import Sotl
+from onevisit.citybrain.traffic.controllers.adaptive import AdaptivePressure
+from onevisit.citybrain.traffic.controllers.fixed import FixedTime
+from onevisit.citybrain.traffic.controllers.maxpressure import MaxPressure
+from onevisit.citybrain.traffic.controllers.sotl import Sotl
+from onevisit.citybrain.traffic.errors import TrafficError, TrafficErrorCode
+from onevisit.citybrain.traffic.interface import Controller
 
 CONTROLLERS: dict[str, Callable[[], Controller]] = {
     "fixed": FixedTime,

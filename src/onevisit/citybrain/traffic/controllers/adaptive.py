@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..interface import Floats, Ints, Layout, Observation
-from .pressure import phase_scores, phase_sums
+from onevisit.citybrain.traffic.controllers.pressure import phase_scores, phase_sums
+from onevisit.citybrain.traffic.interface import Floats, Ints, Layout, Observation, require_layout
 
 
 @dataclass
@@ -63,8 +63,7 @@ class AdaptivePressure:
         return np.maximum(obs.time - served - self.patience, 0.0) * (obs.in_queue > 0)
 
     def decide(self, obs: Observation) -> Ints:
-        layout = self._layout
-        assert layout is not None, "reset() first"
+        layout = require_layout(self._layout)
         idx = np.arange(layout.size)
         live = ~obs.in_transition
         demand = obs.in_queue + obs.in_approach @ np.asarray(self.approach_weights)

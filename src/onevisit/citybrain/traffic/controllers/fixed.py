@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..interface import Ints, Layout, Observation
+from onevisit.citybrain.traffic.interface import Ints, Layout, Observation, require_layout
 
 
 class FixedTime:
@@ -25,8 +25,7 @@ class FixedTime:
         self._layout = layout
 
     def decide(self, obs: Observation) -> Ints:
-        layout = self._layout
-        assert layout is not None, "reset() first"
+        layout = require_layout(self._layout)
         idx = np.arange(layout.size)
         due = obs.phase_age >= layout.durations[idx, obs.phase]
         return np.where(due, (obs.phase + 1) % layout.n_phases, obs.phase)

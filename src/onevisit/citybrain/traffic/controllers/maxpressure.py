@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..interface import Ints, Layout, Observation
-from .pressure import phase_scores
+from onevisit.citybrain.traffic.controllers.pressure import phase_scores
+from onevisit.citybrain.traffic.interface import Ints, Layout, Observation, require_layout
 
 
 @dataclass
@@ -29,8 +29,7 @@ class MaxPressure:
         self._layout = layout
 
     def decide(self, obs: Observation) -> Ints:
-        layout = self._layout
-        assert layout is not None, "reset() first"
+        layout = require_layout(self._layout)
         scores = phase_scores(layout, obs.in_queue, obs.out_queue)
         idx = np.arange(layout.size)
         best = np.argmax(scores, axis=1)

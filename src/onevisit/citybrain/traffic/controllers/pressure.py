@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..interface import Floats, Layout
+from onevisit.citybrain.traffic.interface import Floats, Layout
 
 
 def phase_scores(layout: Layout, in_value: Floats, out_value: Floats) -> Floats:
@@ -22,4 +22,5 @@ def phase_scores(layout: Layout, in_value: Floats, out_value: Floats) -> Floats:
 def phase_sums(layout: Layout, in_value: Floats) -> Floats:
     """``[N, P]`` sum of a per-incoming-lane value over the lanes each phase serves (0 if padding)."""
     mov = in_value[layout.mov_in] * layout.mov_weight
-    return np.einsum("npm,nm->np", layout.phase_mov, mov)
+    sums: Floats = np.einsum("npm,nm->np", layout.phase_mov, mov)
+    return sums

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..interface import Ints, Layout, Observation
-from .pressure import phase_sums
+from onevisit.citybrain.traffic.controllers.pressure import phase_sums
+from onevisit.citybrain.traffic.interface import Ints, Layout, Observation, require_layout
 
 
 @dataclass
@@ -33,8 +33,7 @@ class Sotl:
         self._kappa = np.zeros(layout.size)
 
     def decide(self, obs: Observation) -> Ints:
-        layout = self._layout
-        assert layout is not None, "reset() first"
+        layout = require_layout(self._layout)
         idx = np.arange(layout.size)
         present = obs.in_queue + obs.in_approach.sum(axis=1)
         near = obs.in_approach[:, 0]

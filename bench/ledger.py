@@ -1,0 +1,171 @@
+"""Ledger benchmark: batch appends, proofs at 10M entries, verifying a 1M-entry export.
+
+    uv run python bench/ledger.py                # full sizes (10M-entry SQLite log in /tmp)
+    uv run python bench/ledger.py --quick        # small sizes, a few seconds
+    uv run python bench/ledger.py --pg-url postgresql://postgres@127.0.0.1:5432/ovbench
+
+Every log here is built through the real service path (``append_many`` in batches, in a
+unit of work per batch): the 10M-entry log too, so its stored subtrees are exactly what
+production would write. Proof times are for ``prove_inclusion`` / ``prove_consistency``
+(the service call: log lookup plus one query for all stored hashes) on a warm connection,
+followed by RFC 9162 verification of a sample. Writes bench/results/ledger.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform as host
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from onevisit.kernel.db import Database
+from onevisit.kernel.migrate import upgrade
+from onevisit.kernel.platform import Platform
+from onevisit.kernel.settings import Settings
+from onevisit.ledger import append_many, latest_head, prove_consistency, prove_inclusion, sign_head
+from onevisit.ledger.export import export_to_file
+from onevisit.ledger.merkle import verify_consistency, verify_inclusion
+from onevisit.ledger.services.proofs import root_at
+from onevisit.ledger.verify import verify_export
+
+RESULTS = Path(__file__).resolve().parent / "results" / "ledger.json"
+SECRET = "benchmark-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway benchmark database
+
+
+def _platform(url: str) -> Platform:
+    settings = Settings(database_url=url, secret_key=SECRET)
+    platform = Platform(settings, database=Database(url))
+    upgrade(platform.db.engine)
+    return platform
+
+
+def fill(platform: Platform, log: str, total: int, batch: int, *, progress: bool = False) -> float:
+    """Appends ``total`` small entries in batches; returns appends per second."""
+    started = time.perf_counter()
+    done = 0
+    while done < total:
+        size = min(batch, total - done)
+        payloads = [b"entry-%d" % i for i in range(done, done + size)]
+        with platform.uow() as uow:
+            append_many(uow, log, payloads)
+        done += size
+        if progress and done % (batch * 20) == 0:
+            rate = done / (time.perf_counter() - started)
+            print(f"  {done:>11,} entries, {rate:,.0f}/s", file=sys.stderr, flush=True)
+    return total / (time.perf_counter() - started)
+
+
+def time_proofs(platform: Platform, log: str, size: int, samples: int) -> dict[str, object]:
+    rng = random.Random(9162)
+    with platform.db.session() as session:
+        root = root_at(session, log, size)
+        inclusion: list[float] = []
+        for _ in range(samples):
+            index = rng.randrange(size)
+            t0 = time.perf_counter()
+            proof = prove_inclusion(session, log, index, size)
+            inclusion.append(time.perf_counter() - t0)
+            if len(inclusion) <= 50:
+                verify_inclusion(index, size, proof.leaf_hash, proof.path, root)
+        consistency: list[float] = []
+        for _ in range(samples):
+            first = rng.randrange(1, size)
+            t0 = time.perf_counter()
+            cproof = prove_consistency(session, log, first, size)
+            consistency.append(time.perf_counter() - t0)
+            if len(consistency) <= 20:
+                verify_consistency(first, size, root_at(session, log, first), root, cproof.path)
+
+    def summary(xs: list[float]) -> dict[str, float]:
+        xs = sorted(xs)
+        return {
+            "mean_ms": round(statistics.fmean(xs) * 1000, 4),
+            "p50_ms": round(xs[len(xs) // 2] * 1000, 4),
+            "p99_ms": round(xs[int(len(xs) * 0.99)] * 1000, 4),
+        }
+
+    return {"tree_size": size, "samples": samples, "inclusion": summary(inclusion), "consistency": summary(consistency)}
+
+
+def main() -> None:  # noqa: PLR0915 - one linear script, section by section
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes")
+    parser.add_argument("--pg-url", default="", help="a PostgreSQL database to measure appends on (emptied)")
+    parser.add_argument("--workdir", default="", help="where the SQLite files go (default: a temp dir in /tmp)")
+    args = parser.parse_args()
+    append_total = 100_000 if args.quick else 500_000
+    big = 200_000 if args.quick else 10_000_000
+    verify_size = 100_000 if args.quick else 1_000_000
+    batch = 10_000
+    results: dict[str, object] = {
+        "quick": args.quick,
+        "python": sys.version.split()[0],
+        "machine": f"{host.machine()} {host.processor() or ''}".strip(),
+    }
+    with tempfile.TemporaryDirectory(dir=args.workdir or tempfile.gettempdir(), prefix="ovledger-bench-") as work:
+        url = f"sqlite:///{Path(work) / 'appends.db'}"
+        platform = _platform(url)
+        rate = fill(platform, "receipts", append_total, batch)
+        results["sqlite_appends_per_s"] = round(rate)
+        print(f"SQLite: {append_total:,} appends in batches of {batch:,}: {rate:,.0f}/s")
+        platform.close()
+
+        if args.pg_url:
+            admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://"))
+            with admin.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            admin.dispose()
+            pg = _platform(args.pg_url)
+            rate = fill(pg, "receipts", append_total, batch)
+            results["postgresql_appends_per_s"] = round(rate)
+            print(f"PostgreSQL: {append_total:,} appends in batches of {batch:,}: {rate:,.0f}/s")
+            pg.close()
+
+        url = f"sqlite:///{Path(work) / 'big.db'}"
+        platform = _platform(url)
+        print(f"building a {big:,}-entry log through append_many (batches of 50,000)…", flush=True)
+        build_rate = fill(platform, "evidence", big, 50_000, progress=not args.quick)
+        results["big_log_build_appends_per_s"] = round(build_rate)
+        db_bytes = (Path(work) / "big.db").stat().st_size
+        results["big_log_sqlite_bytes"] = db_bytes
+        proofs = time_proofs(platform, "evidence", big, 2000)
+        results["proofs_sqlite"] = proofs
+        print(f"  built at {build_rate:,.0f}/s; file {db_bytes / 2**30:.2f} GiB")
+        print(f"proofs at {big:,} entries: {json.dumps(proofs)}")
+
+        fill(platform, "certificates", verify_size, 50_000)
+        with platform.uow() as uow:
+            sign_head(uow, "certificates")
+        export = Path(work) / "certificates.jsonl"
+        t0 = time.perf_counter()
+        with platform.db.session() as session:
+            export_to_file(session, "certificates", export)
+            key = latest_head(session, "certificates").public_key
+        export_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report = verify_export(export, log_key=key, prove=[0, verify_size // 2, verify_size - 1])
+        verify_s = time.perf_counter() - t0
+        assert report.entries == verify_size
+        results["export_seconds"] = round(export_s, 2)
+        results["verify_export"] = {
+            "entries": verify_size,
+            "seconds": round(verify_s, 2),
+            "bytes": export.stat().st_size,
+        }
+        print(f"export of {verify_size:,} entries: written in {export_s:.1f} s, verified offline in {verify_s:.2f} s")
+        platform.close()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    out = RESULTS.with_name("ledger-quick.json") if args.quick else RESULTS
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
