@@ -1,4 +1,4 @@
-"""A citizen logs in, sees My OneVisit, switches language and logs out — in a real browser."""
+"""The demo citizen logs in, sees My OneVisit, switches language and logs out — in a real browser."""
 
 from __future__ import annotations
 
@@ -6,15 +6,25 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from onevisit.demo.logins import DEMO_LOGINS
+from onevisit.demo.seed import seed_province
+from onevisit.identity.services.people import find_person_by_id_number, phone_of
+from onevisit.kernel.masking import mask_phone
 from onevisit.kernel.platform import Platform
 from tests.browser.conftest import LiveServer
-from tests.common.factories import make_person
 
 
 def test_citizen_logs_in_sees_my_onevisit_switches_language_and_logs_out(
     platform: Platform, live_server: LiveServer, page: Page
 ) -> None:
-    _, number, _ = make_person(platform, name="陈静怡", phone="13912345678")
+    seed_province(platform, citizens=60, enterprises=10, seed=11)
+    citizen = next(login for login in DEMO_LOGINS if login.key == "citizen")
+    number, password = citizen.id_number, citizen.password
+    with platform.db.session() as session:
+        person = find_person_by_id_number(session, platform.vault, number)
+        assert person is not None
+        name, phone = person.name, phone_of(platform.vault, person)
+    assert phone is not None
 
     page.goto(live_server.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
@@ -28,16 +38,17 @@ def test_citizen_logs_in_sees_my_onevisit_switches_language_and_logs_out(
     expect(page).to_have_title(re.compile("^错误"))
 
     page.get_by_label("居民身份证号码").fill(number)
-    page.get_by_label("密码").fill("correct horse battery")
+    page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
 
     expect(page).to_have_url(live_server.url + "/me")
     expect(page.get_by_role("heading", level=1)).to_have_text("我的一次办")
-    expect(page.get_by_text("陈静怡").first).to_be_visible()
+    expect(page.get_by_text(name).first).to_be_visible()
     masked = number[:6] + "********" + number[-4:]
     expect(page.get_by_text(masked)).to_be_visible()
     assert number not in page.content()
-    expect(page.get_by_text("139****5678")).to_be_visible()
+    expect(page.get_by_text(mask_phone(phone))).to_be_visible()
+    expect(page.get_by_role("heading", name="我的家庭")).to_be_visible()
 
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")

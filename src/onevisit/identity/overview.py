@@ -58,8 +58,10 @@ class Overview:
 
 _PROFILE = text(
     """
-    SELECT p.name, p.id_number_enc, p.gender, p.birth_date, p.phone_enc, r.name_zh, r.name_en
+    SELECT p.name, p.id_number_enc, p.gender, p.birth_date, p.phone_enc,
+           COALESCE(c.name_zh, '') || r.name_zh, COALESCE(c.name_en || ', ', '') || r.name_en
       FROM persons p JOIN regions r ON r.code = p.region_code
+      LEFT JOIN regions c ON c.code = r.parent_code AND c.level = 2
      WHERE p.id = :person
     """
 )
@@ -82,7 +84,12 @@ _ENTERPRISES = text(
     """
 )
 _ACTIVITY = text(
-    "SELECT at, action FROM audit_events WHERE actor_account_id = :account ORDER BY id DESC LIMIT 10"
+    """
+    SELECT id, at, action FROM audit_events WHERE actor_account_id = :account
+    UNION
+    SELECT id, at, action FROM audit_events WHERE object_type = 'account' AND object_id = :account_key
+    ORDER BY id DESC LIMIT 10
+    """
 ).columns(at=UTCDateTime())
 
 
@@ -110,5 +117,8 @@ def overview(conn: Connection, vault: PersonalDataVault, *, person_id: int, acco
         for kind, rname, enc in conn.execute(_RELATIVES, {"person": person_id})
     ]
     enterprises = [EnterpriseLink(*r) for r in conn.execute(_ENTERPRISES, {"person": person_id})]
-    activity = [Activity(at, action) for at, action in conn.execute(_ACTIVITY, {"account": account_id})]
+    activity = [
+        Activity(at, action)
+        for _id, at, action in conn.execute(_ACTIVITY, {"account": account_id, "account_key": str(account_id)})
+    ]
     return Overview(profile, relatives, enterprises, activity)

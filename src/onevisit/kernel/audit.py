@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, String, select
+from sqlalchemy import JSON, Index, String, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from onevisit.kernel.db import Base, BigId, UTCDateTime
@@ -29,6 +29,8 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(String(45))
 
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
 
 def events_for(session: Session, *, object_type: str, object_id: str) -> list[AuditEvent]:
     stmt = (
@@ -40,9 +42,15 @@ def events_for(session: Session, *, object_type: str, object_id: str) -> list[Au
 
 
 def events_by_account(session: Session, account_id: int, *, limit: int = 50) -> list[AuditEvent]:
+    """What an account did, and what was done to it (failed logins, lock-outs)."""
     stmt = (
         select(AuditEvent)
-        .where(AuditEvent.actor_account_id == account_id)
+        .where(
+            or_(
+                AuditEvent.actor_account_id == account_id,
+                (AuditEvent.object_type == "account") & (AuditEvent.object_id == str(account_id)),
+            )
+        )
         .order_by(AuditEvent.id.desc())
         .limit(limit)
     )

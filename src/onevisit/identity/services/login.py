@@ -22,6 +22,7 @@ from onevisit.identity.events import AccountLocked
 from onevisit.identity.idnumbers import parse_id_number
 from onevisit.identity.models import Account, OtpChallenge, Person, WebSession
 from onevisit.identity.services.people import ensure_account, find_person_by_id_number, phone_of
+from onevisit.kernel.actors import ActorKind, Principal
 from onevisit.kernel.errors import AppError
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.passwords import hash_password, verify_password
@@ -104,8 +105,13 @@ def _succeed(uow: UnitOfWork, account: Account, method: str) -> LoginResult:
             ip=uow.ip,
         )
     )
-    uow.audit("identity.login", "account", account.id, {"method": method})
+    # The person logged themselves in: the record names their account as the actor.
+    uow.audit("identity.login", "account", account.id, {"method": method}, actor=_account_actor(account))
     return LoginResult(account.id, raw)
+
+
+def _account_actor(account: Account) -> Principal:
+    return Principal(kind=ActorKind.CITIZEN, account_id=account.id, person_id=account.person_id)
 
 
 def hash_token(raw: str) -> str:

@@ -6,7 +6,7 @@ Every route declares exactly one requirement as a dependency::
     def me(principal: Principal = Depends(login_required)) -> ...
 
 ``public``, ``login_required`` and ``require("perm")`` are all :class:`Requirement`
-instances. ``tests/unit/kernel/test_route_permissions.py`` fails if any route of the app
+instances. ``tests/unit/test_route_permissions.py`` fails if any route of the app
 lacks one, so "forgot to protect it" cannot ship. Unsafe methods (POST, PUT, PATCH,
 DELETE) also pass the CSRF check here, so no form can forget it either.
 

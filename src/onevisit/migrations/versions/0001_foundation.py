@@ -38,6 +38,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_events_actor'), ['actor'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_actor_account_id'), ['actor_account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
+        batch_op.create_index('ix_audit_events_object', ['object_type', 'object_id'], unique=False)
 
     op.create_table('catalog_services',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -305,6 +306,7 @@ def downgrade() -> None:
 
     op.drop_table('catalog_services')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_events_object')
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_actor_account_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_actor'))
