@@ -95,3 +95,15 @@ def _postgres_template() -> None:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(4242)"))
     admin.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at minimal cost: verification reads the cost from each stored hash, so only
+    speed changes, not behaviour (production keeps argon2-cffi's RFC 9106 profile)."""
+    from onevisit.identity.services import login
+    from onevisit.kernel import passwords
+    from tests.common.factories import cheap_password_hashing
+
+    monkeypatch.setattr(passwords, "_hasher", cheap_password_hashing())
+    monkeypatch.setattr(login, "_DUMMY_HASH", passwords.hash_password("not-a-real-password"))

@@ -104,7 +104,7 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("POST", "/api/v1/auth/sms-login"),
         ("GET", "/api/v1/me"),
         ("GET", "/api/v1/regions"),
-        ("GET", "/api/v1/identity/id-numbers/{value}"),
+        ("POST", "/api/v1/identity/id-numbers/check"),
         ("GET", "/api/v1/identity/credit-codes/{value}"),
         ("GET", "/dev/messages"),
     }

@@ -13,6 +13,7 @@ from onevisit.identity.schemas import (
     CodeLogin,
     CodeRequest,
     CreditCodeCheckOut,
+    IdNumberCheck,
     IdNumberCheckOut,
     LoginOut,
     MeOut,
@@ -77,10 +78,13 @@ def api_regions(request: Request, principal: Principal = Depends(public)) -> lis
         return [RegionOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.get("/identity/id-numbers/{value}", response_model=IdNumberCheckOut)
-def api_check_id_number(value: str, principal: Principal = Depends(public)) -> IdNumberCheckOut:
-    """Checks an ID number's structure (region, birth date, checksum); looks nothing up."""
-    parsed = parse_id_number(value[:64])
+@router.post("/identity/id-numbers/check", response_model=IdNumberCheckOut)
+def api_check_id_number(body: IdNumberCheck, request: Request, principal: Principal = Depends(public)) -> IdNumberCheckOut:
+    """Checks an ID number's structure (region, birth date, checksum); looks nothing up.
+
+    A POST, so that ID numbers never appear in URLs (and so in access logs).
+    """
+    parsed = parse_id_number(body.value, today=platform_of(request).clock.now().date())
     return IdNumberCheckOut(valid=True, region_code=parsed.region_code, birth_date=parsed.birth_date, gender=parsed.gender)
 
 

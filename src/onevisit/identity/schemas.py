@@ -89,6 +89,10 @@ class RegionOut(BaseModel):
     current: bool
 
 
+class IdNumberCheck(Strict):
+    value: Annotated[str, StringConstraints(max_length=64)]
+
+
 class IdNumberCheckOut(BaseModel):
     valid: bool
     region_code: str

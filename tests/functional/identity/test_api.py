@@ -89,7 +89,7 @@ def test_sms_code_login_through_the_api(platform: Platform, client: Browser) -> 
 
 
 def test_checking_numbers_and_listing_regions(client: Browser) -> None:
-    ok = client.get("/api/v1/identity/id-numbers/11010519491231002X").json()
+    ok = client.post("/api/v1/identity/id-numbers/check", json={"value": "11010519491231002X"}).json()
     assert ok == {"valid": True, "region_code": "110105", "birth_date": "1949-12-31", "gender": "F"}
     assert client.get("/api/v1/identity/credit-codes/91350100M000100Y43").json() == {
         "valid": True,
