@@ -50,7 +50,8 @@ def _prepare(database_url: str) -> str:
     platform = Platform(Settings(database_url=database_url, secret_key=os.environ["ONEVISIT_SECRET_KEY"]))
     upgrade(platform.db.engine)
     seed_province(platform, citizens=2000, enterprises=200, seed=7)
-    number = make_id_number("330106", dt.date(1985, 3, 9), 995)
+    # Born after the generator's reference date (2025-12-31), so it cannot clash with anyone seeded.
+    number = make_id_number("330106", dt.date(2026, 1, 5), 995)
     with platform.uow() as uow:
         person = people.register_person(uow, id_number=number, name="测试用户", region_code="330106", phone="13700001111")
         people.ensure_account(uow, person, password=PASSWORD)

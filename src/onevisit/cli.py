@@ -50,12 +50,18 @@ def demo_seed(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when people already exist.")] = False,
 ) -> None:
     """Generate and load a deterministic synthetic province."""
-    from onevisit.demo.seed import seed_province
+    from onevisit.demo.seed import ProvinceNotEmptyError, seed_province
     from onevisit.kernel.migrate import upgrade
 
     platform = _platform()
     upgrade(platform.db.engine)
-    report = seed_province(platform, citizens=citizens, enterprises=enterprises, seed=seed, if_empty=if_empty, progress=True)
+    try:
+        report = seed_province(
+            platform, citizens=citizens, enterprises=enterprises, seed=seed, if_empty=if_empty, progress=True
+        )
+    except ProvinceNotEmptyError as exc:
+        console.print(f"[yellow]{exc}[/yellow] (use --if-empty to skip, or a fresh database)")
+        raise typer.Exit(1) from exc
     console.print(report.summary())
 
 

@@ -9,6 +9,7 @@ identity services, so they are made exactly as an administrator would make them.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -39,10 +40,10 @@ class DemoLoginRow:
         return self.name is not None
 
 
-def create_demo_accounts(uow: UnitOfWork, person_id_of_row: dict[int, int]) -> int:
+def create_demo_accounts(uow: UnitOfWork, person_id_of_row: Callable[[int], int]) -> int:
     """Gives each demo login an account with its password and, for staff, a post and role."""
     for login in DEMO_LOGINS:
-        person = uow.session.get_one(Person, person_id_of_row[login.row])
+        person = uow.session.get_one(Person, person_id_of_row(login.row))
         account = people.ensure_account(uow, person, password=login.password)
         if login.department_code and login.role:
             department = people.find_department(uow.session, login.department_code)

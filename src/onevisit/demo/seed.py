@@ -114,8 +114,8 @@ def seed_province(
                     _load_relations(writer, population, step.advance)
                 with bar.phase("enterprises", "Loading enterprises", enterprises) as step:
                     _load_enterprises(writer, firms, created, step.advance)
-            with bar.phase("accounts", "Creating demo accounts", 1) as step:
-                report.accounts = create_demo_accounts(uow, {row: _person_id(row) for row in range(citizens)})
+            with bar.phase("accounts", "Creating demo accounts", 1):
+                report.accounts = create_demo_accounts(uow, _person_id)
                 uow.audit(
                     "demo.seed", "region", PROVINCE_CODE,
                     {"seed": seed, "citizens": citizens, "enterprises": enterprises,

@@ -169,11 +169,12 @@ def fetch_pieces(session: Session, log_id: int, pieces: list[Piece]) -> dict[Pie
         )
         params += [log_id, *leaves]
     if inner:
-        condition = " OR ".join([f"(level = {q} AND idx = {q})"] * len(inner))
-        parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE log_id = {q} AND ({condition})")  # noqa: S608 - placeholders only
-        params.append(log_id)
+        # The whole key in every term, so each is one primary-key lookup (SQLite's OR
+        # optimisation and PostgreSQL's BitmapOr both need that).
+        condition = " OR ".join([f"(log_id = {q} AND level = {q} AND idx = {q})"] * len(inner))
+        parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE {condition}")  # noqa: S608 - placeholders only
         for level, index in inner:
-            params += [level, index]
+            params += [log_id, level, index]
     if not parts:
         return {}
     rows = session.connection().exec_driver_sql(" UNION ALL ".join(parts), tuple(params))
