@@ -34,5 +34,7 @@ def _git_commit() -> str | None:
 def write_result(name: str, figures: dict[str, Any]) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps({"benchmark": name, "machine": machine(), **figures}, indent=2, ensure_ascii=False) + "\n")
+    path.write_text(
+        json.dumps({"benchmark": name, "machine": machine(), **figures}, indent=2, ensure_ascii=False) + "\n"
+    )
     return path

@@ -38,6 +38,8 @@ def _free_port() -> int:
 
 def _prepare(database_url: str) -> str:
     """Migrates, seeds a small province and a bench citizen; returns the citizen's ID number."""
+    import datetime as dt
+
     from onevisit.demo.seed import seed_province
     from onevisit.identity.idnumbers import make_id_number
     from onevisit.identity.services import people
@@ -45,15 +47,15 @@ def _prepare(database_url: str) -> str:
     from onevisit.kernel.platform import Platform
     from onevisit.kernel.settings import Settings
 
-    import datetime as dt
-
     platform = Platform(Settings(database_url=database_url, secret_key=os.environ["ONEVISIT_SECRET_KEY"]))
     upgrade(platform.db.engine)
     seed_province(platform, citizens=2000, enterprises=200, seed=7)
     # Born after the generator's reference date (2025-12-31), so it cannot clash with anyone seeded.
     number = make_id_number("330106", dt.date(2026, 1, 5), 995)
     with platform.uow() as uow:
-        person = people.register_person(uow, id_number=number, name="测试用户", region_code="330106", phone="13700001111")
+        person = people.register_person(
+            uow, id_number=number, name="测试用户", region_code="330106", phone="13700001111"
+        )
         people.ensure_account(uow, person, password=PASSWORD)
     platform.close()
     return number
@@ -98,7 +100,9 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "onevisit.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         for _ in range(200):
@@ -128,7 +132,10 @@ def main() -> int:
     print(f"hello-world /healthz: {median['hello']:.0f} req/s (median of {args.rounds})")
     for name in ("home", "me"):
         verdict = "meets" if ratios[name] >= TARGET_RATIO else "MISSES"
-        print(f"{name:>5}: {median[name]:.0f} req/s = {ratios[name]:.1%} of hello ({verdict} the {TARGET_RATIO:.0%} target)")
+        print(
+            f"{name:>5}: {median[name]:.0f} req/s = {ratios[name]:.1%} of hello "
+            f"({verdict} the {TARGET_RATIO:.0%} target)"
+        )
     path = write_result(
         "web",
         {

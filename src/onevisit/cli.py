@@ -88,8 +88,14 @@ def serve(
         console.print(f"[red]Configuration error:[/red] {exc}")
         raise typer.Exit(2) from exc
     uvicorn.run(
-        "onevisit.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="info", access_log=False, proxy_headers=False,
+        "onevisit.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        proxy_headers=False,
     )
 
 

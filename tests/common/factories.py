@@ -61,12 +61,16 @@ def make_enterprise(platform: Platform, legal_rep: Person, *, name: str = "杭�
         )
 
 
-def make_department(platform: Platform, code: str = "ZJ-TEST", name_zh: str = "测试厅", name_en: str = "Test Department") -> Department:
+def make_department(
+    platform: Platform, code: str = "ZJ-TEST", name_zh: str = "测试厅", name_en: str = "Test Department"
+) -> Department:
     with platform.uow() as uow:
         return people.register_department(uow, code=code, name_zh=name_zh, name_en=name_en, region_code="330000")
 
 
-def make_clerk(platform: Platform, department: Department, *, role: str = "clerk", name: str = "李文员") -> tuple[Person, str, Account]:
+def make_clerk(
+    platform: Platform, department: Department, *, role: str = "clerk", name: str = "李文员"
+) -> tuple[Person, str, Account]:
     person, number, account = make_person(platform, name=name, phone=None)
     assert account is not None
     with platform.uow() as uow:

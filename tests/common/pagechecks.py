@@ -21,7 +21,7 @@ def check_page(html: str, *, url: str = "") -> None:
     for field in document.iter("input"):
         if field.get("type") in ("hidden", "submit", "button"):
             continue
-        assert field.get("id") in labels or field.get("aria-label"), (
-            f"input {field.get('name')!r} has no label{where}"
-        )
-    assert document.find(".//title") is not None and (document.find(".//title").text or "").strip(), f"empty <title>{where}"
+        assert field.get("id") in labels or field.get("aria-label"), f"input {field.get('name')!r} has no label{where}"
+    assert document.find(".//title") is not None and (document.find(".//title").text or "").strip(), (
+        f"empty <title>{where}"
+    )

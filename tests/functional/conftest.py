@@ -34,7 +34,9 @@ class Browser(TestClient):
         return self.post(action, data={**data, "csrf_token": self.csrf(form_page)}, **kwargs)  # type: ignore[arg-type]
 
     def login(self, id_number: str, password: str = "correct horse battery") -> None:
-        response = self.submit("/login", "/login", {"id_number": id_number, "password": password}, follow_redirects=False)
+        response = self.submit(
+            "/login", "/login", {"id_number": id_number, "password": password}, follow_redirects=False
+        )
         assert response.status_code == 303, response.text
 
 

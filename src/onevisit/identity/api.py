@@ -31,7 +31,9 @@ router = APIRouter(prefix="/api/v1", tags=["identity"])
 
 
 @router.post("/auth/login", response_model=LoginOut)
-def api_login(body: PasswordLogin, request: Request, response: Response, principal: Principal = Depends(public)) -> LoginOut:
+def api_login(
+    body: PasswordLogin, request: Request, response: Response, principal: Principal = Depends(public)
+) -> LoginOut:
     platform = platform_of(request)
     with platform.uow(principal, ip=client_ip(request)) as uow:
         result = login_service.login_with_password(uow, id_number=body.id_number, password=body.password)
@@ -48,7 +50,9 @@ def api_send_code(body: CodeRequest, request: Request, principal: Principal = De
 
 
 @router.post("/auth/sms-login", response_model=LoginOut)
-def api_code_login(body: CodeLogin, request: Request, response: Response, principal: Principal = Depends(public)) -> LoginOut:
+def api_code_login(
+    body: CodeLogin, request: Request, response: Response, principal: Principal = Depends(public)
+) -> LoginOut:
     platform = platform_of(request)
     with platform.uow(principal, ip=client_ip(request)) as uow:
         result = login_service.login_with_code(uow, id_number=body.id_number, code=body.code)
@@ -79,13 +83,17 @@ def api_regions(request: Request, principal: Principal = Depends(public)) -> lis
 
 
 @router.post("/identity/id-numbers/check", response_model=IdNumberCheckOut)
-def api_check_id_number(body: IdNumberCheck, request: Request, principal: Principal = Depends(public)) -> IdNumberCheckOut:
+def api_check_id_number(
+    body: IdNumberCheck, request: Request, principal: Principal = Depends(public)
+) -> IdNumberCheckOut:
     """Checks an ID number's structure (region, birth date, checksum); looks nothing up.
 
     A POST, so that ID numbers never appear in URLs (and so in access logs).
     """
     parsed = parse_id_number(body.value, today=platform_of(request).clock.now().date())
-    return IdNumberCheckOut(valid=True, region_code=parsed.region_code, birth_date=parsed.birth_date, gender=parsed.gender)
+    return IdNumberCheckOut(
+        valid=True, region_code=parsed.region_code, birth_date=parsed.birth_date, gender=parsed.gender
+    )
 
 
 @router.get("/identity/credit-codes/{value}", response_model=CreditCodeCheckOut)

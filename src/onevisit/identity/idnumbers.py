@@ -32,7 +32,7 @@ class ResidentId:
 
     @property
     def gender(self) -> str:
-        """"M" or "F", from the parity of the sequence number."""
+        """ "M" or "F", from the parity of the sequence number."""
         return "M" if self.sequence % 2 else "F"
 
 
@@ -49,11 +49,7 @@ def normalise(raw: str) -> str:
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> ResidentId:
     """Parses and checks an ID number; raises :class:`AppError` naming what is wrong."""
     value = normalise(raw)
-    if (
-        len(value) != 18
-        or not (value[:17].isascii() and value[:17].isdigit())
-        or value[17] not in "0123456789X"
-    ):
+    if len(value) != 18 or not (value[:17].isascii() and value[:17].isdigit()) or value[17] not in "0123456789X":
         raise InvalidInput(
             IdentityError.ID_NUMBER_FORMAT,
             N_("An ID number has 18 characters: 17 digits followed by a digit or X."),
@@ -69,7 +65,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> ResidentId:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         birth = None
-    limit = today or dt.date.today()
+    limit = today or dt.datetime.now(dt.UTC).date()
     if birth is None or birth < EARLIEST_BIRTH or birth > limit:
         raise InvalidInput(
             IdentityError.ID_NUMBER_BIRTH_DATE,

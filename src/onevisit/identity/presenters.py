@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from onevisit.identity.errors import IdentityError
 from onevisit.identity.models import Department, Enterprise, Person
 from onevisit.identity.schemas import EnterpriseOut, MeOut, PersonOut
 from onevisit.identity.services.people import enterprises_of, id_number_of, phone_of
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.crypto import PersonalDataVault
+from onevisit.kernel.errors import NotFound
+from onevisit.kernel.i18n import N_
 from onevisit.kernel.masking import mask_id_number, mask_phone
 
 
@@ -36,9 +39,9 @@ def enterprise_out(enterprise: Enterprise, relation: str) -> EnterpriseOut:
 
 
 def me_out(session: Session, vault: PersonalDataVault, principal: Principal) -> MeOut:
-    assert principal.person_id is not None
-    person = session.get(Person, principal.person_id)
-    assert person is not None
+    person = session.get(Person, principal.person_id) if principal.person_id is not None else None
+    if person is None:
+        raise NotFound(IdentityError.PERSON_NOT_FOUND, N_("Your record could not be found."))
     enterprises = enterprises_of(session, person.id)
     department = session.get(Department, principal.department_id) if principal.department_id else None
     acting = session.get(Enterprise, principal.acting_for_enterprise_id) if principal.acting_for_enterprise_id else None

@@ -19,8 +19,12 @@ def _credit_code(value: str) -> str:
     return parse_credit_code(value).code
 
 
-IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), AfterValidator(_id_number)]
-CreditCodeStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), AfterValidator(_credit_code)]
+IdNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), AfterValidator(_id_number)
+]
+CreditCodeStr = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), AfterValidator(_credit_code)
+]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 OtpCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6, pattern=r"^\d{6}$")]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]

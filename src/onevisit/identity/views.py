@@ -11,8 +11,8 @@ from starlette.responses import RedirectResponse, Response
 
 from onevisit.identity.errors import IdentityError
 from onevisit.identity.models import Account, Department, Enterprise, Person, Region, StaffMember
-from onevisit.identity.permissions import Perm
 from onevisit.identity.overview import overview
+from onevisit.identity.permissions import Perm
 from onevisit.identity.schemas import AgentForm, CodeLogin, CodeRequest, PasswordLogin
 from onevisit.identity.services import agents as agent_service
 from onevisit.identity.services import login as login_service
@@ -20,11 +20,11 @@ from onevisit.identity.services.people import find_enterprise, id_number_of
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.audit import AuditEvent
 from onevisit.kernel.errors import AppError, FieldError, NotFound
-from onevisit.kernel.i18n import N_
 from onevisit.kernel.http.authz import SESSION_COOKIE, login_required, public, require
 from onevisit.kernel.http.deps import client_ip, platform_of, safe_next
 from onevisit.kernel.http.forms import FormState, read_form, validate
 from onevisit.kernel.http.rendering import render
+from onevisit.kernel.i18n import N_
 from onevisit.kernel.masking import mask_id_number
 
 router = APIRouter(include_in_schema=False)
@@ -137,23 +137,34 @@ async def logout(request: Request, principal: Principal = Depends(login_required
 @router.get("/me")
 def my_onevisit(request: Request, principal: Principal = Depends(require(Perm.CITIZEN_PORTAL))) -> Response:
     platform = platform_of(request)
-    assert principal.person_id is not None and principal.account_id is not None
-    with platform.db.engine.connect() as conn:
-        data = overview(conn, platform.vault, person_id=principal.person_id, account_id=principal.account_id)
+    data = None
+    if principal.person_id is not None and principal.account_id is not None:
+        with platform.db.engine.connect() as conn:
+            data = overview(conn, platform.vault, person_id=principal.person_id, account_id=principal.account_id)
     if data is None:
         raise NotFound(IdentityError.PERSON_NOT_FOUND, N_("Your record could not be found."))
     return render(request, "identity/me.html", {"me": data})
 
 
 @router.get("/enterprises/{credit_code}")
-def enterprise_home(request: Request, credit_code: str, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))) -> Response:
+def enterprise_home(
+    request: Request, credit_code: str, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))
+) -> Response:
     platform = platform_of(request)
     with platform.db.session() as session:
         enterprise = agent_service.enterprise_for(principal, find_enterprise(session, credit_code[:32]))
-        return _enterprise_page(request, session, enterprise, principal, FormState())
+        return _enterprise_page(request, session, enterprise, principal, form=FormState())
 
 
-def _enterprise_page(request: Request, session: Any, enterprise: Enterprise, principal: Principal, form: FormState, status: int = 200) -> Response:
+def _enterprise_page(
+    request: Request,
+    session: Any,
+    enterprise: Enterprise,
+    principal: Principal,
+    *,
+    form: FormState,
+    status: int = 200,
+) -> Response:
     platform = platform_of(request)
     legal_rep = session.get(Person, enterprise.legal_rep_id)
     region = session.get(Region, enterprise.region_code)
@@ -178,7 +189,9 @@ def _enterprise_page(request: Request, session: Any, enterprise: Enterprise, pri
 
 
 @router.post("/enterprises/{credit_code}/act")
-async def act_for_enterprise(request: Request, credit_code: str, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))) -> Response:
+async def act_for_enterprise(
+    request: Request, credit_code: str, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))
+) -> Response:
     platform = platform_of(request)
     with platform.uow(principal, ip=client_ip(request)) as uow:
         enterprise = agent_service.enterprise_for(principal, find_enterprise(uow.session, credit_code[:32]))
@@ -187,30 +200,35 @@ async def act_for_enterprise(request: Request, credit_code: str, principal: Prin
 
 
 @router.post("/enterprises/{credit_code}/agents")
-async def authorise_agent(request: Request, credit_code: str, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))) -> Response:
+async def authorise_agent(
+    request: Request, credit_code: str, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))
+) -> Response:
     platform = platform_of(request)
     values = await read_form(request)
     data, state = validate(AgentForm, values)
     with platform.db.session() as session:
         enterprise = agent_service.enterprise_for(principal, find_enterprise(session, credit_code[:32]))
         if data is None:
-            return _enterprise_page(request, session, enterprise, principal, state, status=422)
+            return _enterprise_page(request, session, enterprise, principal, form=state, status=422)
     try:
         with platform.uow(principal, ip=client_ip(request)) as uow:
             fresh = uow.session.get(Enterprise, enterprise.id)
-            assert fresh is not None
+            if fresh is None:  # deleted meanwhile
+                raise NotFound(IdentityError.ENTERPRISE_NOT_FOUND, N_("This enterprise is no longer registered."))
             agent_service.authorise_agent(uow, fresh, id_number=data.id_number, name=data.name)
     except AppError as err:
         if err.status == 403:
             raise
         _with_error(state, err, "id_number")
         with platform.db.session() as session:
-            return _enterprise_page(request, session, enterprise, principal, state, status=err.status)
+            return _enterprise_page(request, session, enterprise, principal, form=state, status=err.status)
     return _see_other(f"/enterprises/{enterprise.credit_code}?notice=agent_added")
 
 
 @router.post("/enterprises/{credit_code}/agents/{agent_id}/revoke")
-async def revoke_agent(request: Request, credit_code: str, agent_id: int, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))) -> Response:
+async def revoke_agent(
+    request: Request, credit_code: str, agent_id: int, principal: Principal = Depends(require(Perm.ENTERPRISE_PORTAL))
+) -> Response:
     with platform_of(request).uow(principal, ip=client_ip(request)) as uow:
         enterprise = agent_service.enterprise_for(principal, find_enterprise(uow.session, credit_code[:32]))
         agent_service.revoke_agent(uow, enterprise, agent_id)
@@ -227,11 +245,17 @@ def staff_home(request: Request, principal: Principal = Depends(require(Perm.STA
         department = session.get(Department, principal.department_id) if principal.department_id else None
         member = session.scalar(select(StaffMember).where(StaffMember.account_id == principal.account_id))
         colleagues = (
-            session.scalar(select(func.count()).select_from(StaffMember).where(StaffMember.department_id == department.id))
+            session.scalar(
+                select(func.count()).select_from(StaffMember).where(StaffMember.department_id == department.id)
+            )
             if department
             else 0
         )
-        departments = list(session.scalars(select(Department).order_by(Department.code))) if principal.has(Perm.ADMIN_PORTAL) else []
+        departments = (
+            list(session.scalars(select(Department).order_by(Department.code)))
+            if principal.has(Perm.ADMIN_PORTAL)
+            else []
+        )
         audit = (
             list(session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(20)))
             if principal.has(Perm.AUDIT_READ)
@@ -250,5 +274,12 @@ def staff_home(request: Request, principal: Principal = Depends(require(Perm.STA
     return render(
         request,
         "identity/staff.html",
-        {"department": department, "member": member, "colleagues": colleagues, "departments": departments, "audit": audit, "counts": counts},
+        {
+            "department": department,
+            "member": member,
+            "colleagues": colleagues,
+            "departments": departments,
+            "audit": audit,
+            "counts": counts,
+        },
     )

@@ -25,9 +25,7 @@ _VERSION = b"\x01"
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(algorithm=SHA256(), length=32, salt=b"onevisit", info=purpose).derive(
-        secret.encode()
-    )
+    return HKDF(algorithm=SHA256(), length=32, salt=b"onevisit", info=purpose).derive(secret.encode())
 
 
 class DecryptionError(ValueError):

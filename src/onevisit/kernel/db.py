@@ -69,15 +69,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         path = url.split("///", 1)[-1]
         if not path or path == ":memory:":
             # One shared connection, or every session would see its own empty database.
-            engine = create_engine(
-                url, echo=echo, connect_args={"check_same_thread": False}, poolclass=StaticPool
-            )
+            engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, poolclass=StaticPool)
             event.listen(engine, "connect", _sqlite_pragmas)
             return engine
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20
-        )
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):

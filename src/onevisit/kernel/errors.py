@@ -7,9 +7,9 @@ translated when rendered (see ``kernel.i18n``); ``params`` fill their ``%(name)s
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
-import dataclasses
 from dataclasses import dataclass
 
 
@@ -85,7 +85,9 @@ class ValidationFailed(AppError):
     status = 422
 
     def __init__(self, fields: list[FieldError], code: ErrorCode = KernelError.VALIDATION) -> None:
-        super().__init__(code, "Some of the information given is not valid.", fields=fields)  # msgid marked in problems.py
+        super().__init__(
+            code, "Some of the information given is not valid.", fields=fields
+        )  # msgid marked in problems.py
 
 
 class InvalidInput(AppError, ValueError):

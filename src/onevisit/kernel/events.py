@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import JSON, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from onevisit.kernel.db import Base, BigId, UTCDateTime
 

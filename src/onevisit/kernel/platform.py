@@ -35,9 +35,7 @@ class Platform:
         self.rate_limiter: RateLimiter = rate_limiter or MemoryRateLimiter(self.clock)
 
     def uow(self, actor: Principal | None = None, *, ip: str | None = None) -> UnitOfWork:
-        return UnitOfWork(
-            self.db.sessions(), actor=actor or system_actor("platform"), platform=self, ip=ip
-        )
+        return UnitOfWork(self.db.sessions(), actor=actor or system_actor("platform"), platform=self, ip=ip)
 
     def deliver_events(self, message_ids: list[int]) -> int:
         return self.bus.deliver(message_ids, lambda: self.uow(system_actor("outbox")))

@@ -55,12 +55,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.environment is Environment.PRODUCTION:
-            if self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
-                raise SettingsError(
-                    "ONEVISIT_SECRET_KEY must be set to a random value of at least 32 characters "
-                    "outside development (it is the default or too short)."
-                )
+        unsafe = self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        if self.environment is not Environment.DEVELOPMENT and unsafe:
+            raise SettingsError(
+                "ONEVISIT_SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside development (it is the default or too short)."
+            )
         return self
 
     @property

@@ -40,9 +40,7 @@ class UnitOfWork:
 
     def emit(self, event: Event) -> None:
         self.platform.bus.register(type(event))
-        message = OutboxMessage(
-            name=event.name, payload=event.payload(), created_at=self.clock.now(), attempts=0
-        )
+        message = OutboxMessage(name=event.name, payload=event.payload(), created_at=self.clock.now(), attempts=0)
         self.session.add(message)
         self._outbox.append(message)
 

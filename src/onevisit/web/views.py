@@ -39,13 +39,20 @@ def home(
 
 
 @router.get("/language/{code}")
-def switch_language(code: str, request: Request, next: str | None = None, principal: Principal = Depends(public)) -> Response:
+def switch_language(
+    code: str, request: Request, next: str | None = None, principal: Principal = Depends(public)
+) -> Response:
     if code not in BY_CODE:
         raise NotFound(KernelError.NOT_FOUND, N_("We do not offer that language."))
     response = RedirectResponse(safe_next(next, "/"), status_code=303)
     response.set_cookie(
-        LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", httponly=True,
-        secure=platform_of(request).settings.cookies_secure, path="/",
+        LANG_COOKIE,
+        code,
+        max_age=365 * 86400,
+        samesite="lax",
+        httponly=True,
+        secure=platform_of(request).settings.cookies_secure,
+        path="/",
     )
     return response
 

@@ -104,14 +104,15 @@ def summarise(runs: Sequence[RunResult]) -> list[dict[str, object]]:
 
 def format_table(rows: Sequence[dict[str, object]]) -> str:
     """A plain-text table, one line per cell."""
-    head = f"{'scenario':<14}{'controller':<14}{'SUMO':<8}{'seeds':>6}"
+    w = max([len(str(r["scenario"])) for r in rows] + [8]) + 2
+    head = f"{'scenario':<{w}}{'controller':<14}{'SUMO':<8}{'seeds':>6}"
     head += f"{'RESCO delay s':>18}{'travel time s':>18}{'never in':>10}"
     lines = [head, "-" * len(head)]
     for r in rows:
         seeds = r["seeds"]
         count = len(seeds) if isinstance(seeds, list) else 0
         lines.append(
-            f"{r['scenario']!s:<14}{r['controller']!s:<14}{r['sumo_version']!s:<8}{count:>6}"
+            f"{r['scenario']!s:<{w}}{r['controller']!s:<14}{r['sumo_version']!s:<8}{count:>6}"
             f"{r['resco_delay']:>11} ± {r['resco_delay_sd']:<4}"
             f"{r['travel_time']:>11} ± {r['travel_time_sd']:<4}{r['never_departed']:>10}"
         )

@@ -97,7 +97,9 @@ def register_person(
     if find_person_by_id_number(uow.session, vault, parsed.number) is not None:
         raise Conflict(IdentityError.PERSON_EXISTS, N_("A person with this ID number is already registered."))
     if uow.session.get(Region, region_code) is None:
-        raise NotFound(IdentityError.ID_NUMBER_REGION, N_("Unknown region code %(region)s."), params={"region": region_code})
+        raise NotFound(
+            IdentityError.ID_NUMBER_REGION, N_("Unknown region code %(region)s."), params={"region": region_code}
+        )
     sealed_id = vault.seal(parsed.number, kind=ID_KIND)
     sealed_phone = vault.seal(parse_phone(phone), kind=PHONE_KIND) if phone else None
     person = Person(
@@ -155,7 +157,9 @@ def register_enterprise(
 ) -> Enterprise:
     code = parse_credit_code(credit_code).code
     if uow.session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
-        raise Conflict(IdentityError.ENTERPRISE_EXISTS, N_("An enterprise with this credit code is already registered."))
+        raise Conflict(
+            IdentityError.ENTERPRISE_EXISTS, N_("An enterprise with this credit code is already registered.")
+        )
     enterprise = Enterprise(
         credit_code=code,
         name=name.strip(),
@@ -205,7 +209,9 @@ def register_department(uow: UnitOfWork, *, code: str, name_zh: str, name_en: st
 def find_department(session: Session, code: str) -> Department:
     department = session.scalar(select(Department).where(Department.code == code))
     if department is None:
-        raise NotFound(IdentityError.DEPARTMENT_NOT_FOUND, N_("No department has the code %(code)s."), params={"code": code})
+        raise NotFound(
+            IdentityError.DEPARTMENT_NOT_FOUND, N_("No department has the code %(code)s."), params={"code": code}
+        )
     return department
 
 
@@ -233,7 +239,12 @@ def grant_role(uow: UnitOfWork, account: Account, role: str, department: Departm
             granted_at=uow.clock.now(),
         )
     )
-    uow.audit("identity.role.grant", "account", account.id, {"role": role, "department": department.code if department else None})
+    uow.audit(
+        "identity.role.grant",
+        "account",
+        account.id,
+        {"role": role, "department": department.code if department else None},
+    )
 
 
 def add_staff(uow: UnitOfWork, account: Account, department: Department, *, title: str, role: str) -> StaffMember:

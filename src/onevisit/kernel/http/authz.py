@@ -79,10 +79,7 @@ async def _check_csrf(request: Request) -> None:
     if not seed or not given or not hmac.compare_digest(given, expected):
         raise Forbidden(
             KernelError.CSRF,
-            N_(
-                "This form has expired or did not come from this site. "
-                "Please go back, reload the page and try again."
-            ),
+            N_("This form has expired or did not come from this site. Please go back, reload the page and try again."),
         )
 
 
@@ -102,9 +99,7 @@ class Requirement:
         await _check_csrf(request)
         if self.login and not principal.is_authenticated:
             raise LoginRequired(KernelError.NOT_AUTHENTICATED, N_("Please log in to continue."))
-        if self.permission is not None and not (
-            principal.has(self.permission) or principal.has("*")
-        ):
+        if self.permission is not None and not (principal.has(self.permission) or principal.has("*")):
             raise Forbidden(KernelError.FORBIDDEN, N_("You do not have permission to do this."))
         return principal
 

@@ -102,9 +102,7 @@ class EdgeMiddleware:
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
                 if new_seed is not None:
-                    cookie = (
-                        f"{CSRF_COOKIE}={new_seed}; Path=/; HttpOnly; SameSite=Lax{self.secure}"
-                    )
+                    cookie = f"{CSRF_COOKIE}={new_seed}; Path=/; HttpOnly; SameSite=Lax{self.secure}"
                     headers.append((b"set-cookie", cookie.encode()))
                 message["headers"] = headers
             await send(message)

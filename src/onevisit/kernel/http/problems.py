@@ -65,9 +65,7 @@ def _problem(
         "instance": request.url.path,
     }
     if fields:
-        body["errors"] = [
-            {"field": f.field, "message": tr(f.message, **dict(f.params))} for f in fields
-        ]
+        body["errors"] = [{"field": f.field, "message": tr(f.message, **dict(f.params))} for f in fields]
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
@@ -89,9 +87,7 @@ def _page(
             "status": status,
             "title": tr(_TITLES.get(status, _DEFAULT_TITLE)),
             "detail": tr(detail, **(params or {})),
-            "field_errors": [
-                (f.field, tr(f.message, **dict(f.params))) for f in (fields or [])
-            ],
+            "field_errors": [(f.field, tr(f.message, **dict(f.params))) for f in (fields or [])],
         },
         status=status,
         headers=headers,
@@ -109,14 +105,13 @@ def respond(
     headers: dict[str, str] | None = None,
 ) -> Response:
     if is_api(request):
-        return _problem(
-            request, status=status, code=code, detail=detail, params=params, fields=fields, headers=headers
-        )
+        return _problem(request, status=status, code=code, detail=detail, params=params, fields=fields, headers=headers)
     return _page(request, status=status, detail=detail, params=params, fields=fields, headers=headers)
 
 
 async def _app_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, AppError)
+    if not isinstance(exc, AppError):  # registered for this type only
+        raise exc
     if isinstance(exc, LoginRequired) and not is_api(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
@@ -137,7 +132,8 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for this type only
+        raise exc
     fields: list[FieldError] = []
     for err in exc.errors():
         where = _location(tuple(err.get("loc", ())))
@@ -159,7 +155,8 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):  # registered for this type only
+        raise exc
     if isinstance(exc.__cause__, AppError):
         # FastAPI turns any error while reading a JSON body into "400 error parsing the body";
         # answer with the real one (e.g. the edge's 413 for a body over the size limit).
@@ -179,7 +176,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return respond(
         request,
         status=500,

@@ -60,6 +60,4 @@ def render(
     }
     if context:
         ctx.update(context)
-    return templates.TemplateResponse(
-        request, template, ctx, status_code=status, headers=dict(headers or {})
-    )
+    return templates.TemplateResponse(request, template, ctx, status_code=status, headers=dict(headers or {}))
