@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from onevisit.catalog.models import Service
@@ -27,5 +27,9 @@ def search_services(session: Session, query: str, *, page: int = 1, per_page: in
     return paginate(session, stmt.order_by(Service.code), page=page, per_page=per_page)
 
 
-def service_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(Service)) or 0)
+_COUNT = text("SELECT count(*) FROM catalog_services")
+
+
+def service_count(conn: Connection) -> int:
+    """How many services the catalogue offers (plain SQL: it is on the home page)."""
+    return int(conn.execute(_COUNT).scalar_one())

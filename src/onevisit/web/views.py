@@ -31,10 +31,14 @@ def home(
     page: int = Query(1, ge=1, le=10_000),
     principal: Principal = Depends(public),
 ) -> Response:
-    with platform_of(request).db.session() as session:
-        query = q.strip()
-        results = search_services(session, query, page=page) if query else None
-        count = service_count(session)
+    platform = platform_of(request)
+    query = q.strip()
+    results = None
+    if query:
+        with platform.db.session() as session:
+            results = search_services(session, query, page=page)
+    with platform.db.engine.connect() as conn:
+        count = service_count(conn)
     return render(request, "web/home.html", {"query": query, "results": results, "service_count": count})
 
 
