@@ -137,7 +137,7 @@ def main() -> int:
             f"({verdict} the {TARGET_RATIO:.0%} target)"
         )
     path = write_result(
-        "web",
+        "web" if database_url.startswith("sqlite") else "web-postgresql",
         {
             "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
             "server": "uvicorn, 1 worker",

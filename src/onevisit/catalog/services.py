@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from onevisit.catalog.models import Service
+from onevisit.kernel.db import Database
+from onevisit.kernel.hotsql import HotQuery, hot_reader
 from onevisit.kernel.pagination import Page, paginate
 
 
@@ -27,9 +29,11 @@ def search_services(session: Session, query: str, *, page: int = 1, per_page: in
     return paginate(session, stmt.order_by(Service.code), page=page, per_page=per_page)
 
 
-_COUNT = text("SELECT count(*) FROM catalog_services")
+_COUNT = HotQuery("SELECT count(*) FROM catalog_services")
 
 
-def service_count(conn: Connection) -> int:
-    """How many services the catalogue offers (plain SQL: it is on the home page)."""
-    return int(conn.execute(_COUNT).scalar_one())
+def service_count(db: Database) -> int:
+    """How many services the catalogue offers (hot path: it is on the home page)."""
+    with hot_reader(db) as reader:
+        row = reader.first(_COUNT, {})
+    return int(row[0]) if row else 0

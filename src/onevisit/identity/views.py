@@ -135,12 +135,11 @@ async def logout(request: Request, principal: Principal = Depends(login_required
 
 
 @router.get("/me")
-def my_onevisit(request: Request, principal: Principal = Depends(require(Perm.CITIZEN_PORTAL))) -> Response:
+async def my_onevisit(request: Request, principal: Principal = Depends(require(Perm.CITIZEN_PORTAL))) -> Response:
     platform = platform_of(request)
     data = None
     if principal.person_id is not None and principal.account_id is not None:
-        with platform.db.engine.connect() as conn:
-            data = overview(conn, platform.vault, person_id=principal.person_id, account_id=principal.account_id)
+        data = overview(platform.db, platform.vault, person_id=principal.person_id, account_id=principal.account_id)
     if data is None:
         raise NotFound(IdentityError.PERSON_NOT_FOUND, N_("Your record could not be found."))
     return render(request, "identity/me.html", {"me": data})

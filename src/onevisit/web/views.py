@@ -25,7 +25,7 @@ NOTICES = {
 
 
 @router.get("/")
-def home(
+async def home(
     request: Request,
     q: str = Query("", max_length=100),
     page: int = Query(1, ge=1, le=10_000),
@@ -37,8 +37,7 @@ def home(
     if query:
         with platform.db.session() as session:
             results = search_services(session, query, page=page)
-    with platform.db.engine.connect() as conn:
-        count = service_count(conn)
+    count = service_count(platform.db)
     return render(request, "web/home.html", {"query": query, "results": results, "service_count": count})
 
 

@@ -25,7 +25,7 @@ from onevisit.citybrain.traffic.controllers import CONTROLLERS, make_controller
 from onevisit.citybrain.traffic.errors import TrafficError, TrafficErrorCode
 from onevisit.citybrain.traffic.gridnet import grid_network, random_observation
 from onevisit.citybrain.traffic.interface import build_layout
-from onevisit.citybrain.traffic.network import load_scenario
+from onevisit.citybrain.traffic.network import load_network, load_scenario
 from onevisit.citybrain.traffic.runner import RunResult, run
 from onevisit.citybrain.traffic.sumo import find_backend
 
@@ -85,6 +85,8 @@ def summarise(runs: Sequence[RunResult]) -> list[dict[str, object]]:
             return statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0
 
         delay, travel = stat("resco_delay"), stat("travel_time")
+        # a run where over 5 % of trips never got in is a gridlock (SUMO without teleporting)
+        stuck = [r.seed for r in rs if r.never_departed > 0.05 * max(r.trips, 1)]
         rows.append(
             {
                 "scenario": scenario,
@@ -95,6 +97,9 @@ def summarise(runs: Sequence[RunResult]) -> list[dict[str, object]]:
                 "resco_delay_sd": round(delay[1], 2),
                 "travel_time": round(travel[0], 2),
                 "travel_time_sd": round(travel[1], 2),
+                "resco_delay_median": round(statistics.median(r.resco_delay for r in rs), 2),
+                "travel_time_median": round(statistics.median(r.travel_time for r in rs), 2),
+                "gridlocked_seeds": stuck,
                 "never_departed": round(stat("never_departed")[0], 1),
                 "decide_ms": round(stat("decide_ms")[0], 4),
             }
@@ -106,15 +111,15 @@ def format_table(rows: Sequence[dict[str, object]]) -> str:
     """A plain-text table, one line per cell."""
     w = max([len(str(r["scenario"])) for r in rows] + [8]) + 2
     head = f"{'scenario':<{w}}{'controller':<14}{'SUMO':<8}{'seeds':>6}"
-    head += f"{'RESCO delay s':>18}{'travel time s':>18}{'never in':>10}"
+    head += f"{'RESCO delay s':>18}{'median':>8}{'travel time s':>18}{'median':>8}  gridlocked seeds"
     lines = [head, "-" * len(head)]
     for r in rows:
         seeds = r["seeds"]
         count = len(seeds) if isinstance(seeds, list) else 0
         lines.append(
             f"{r['scenario']!s:<{w}}{r['controller']!s:<14}{r['sumo_version']!s:<8}{count:>6}"
-            f"{r['resco_delay']:>11} ± {r['resco_delay_sd']:<4}"
-            f"{r['travel_time']:>11} ± {r['travel_time_sd']:<4}{r['never_departed']:>10}"
+            f"{r['resco_delay']:>11} ± {r['resco_delay_sd']:<6}{r['resco_delay_median']:>7}"
+            f"{r['travel_time']:>11} ± {r['travel_time_sd']:<6}{r['travel_time_median']:>7}  {r['gridlocked_seeds']}"
         )
     return "\n".join(lines)
 
@@ -163,6 +168,8 @@ def bench(args: argparse.Namespace) -> dict[str, object]:
     """Run the matrix the arguments describe and return the JSON document."""
     data_dir = args.data_dir or default_data_dir()
     scenarios = [resolve_scenario(s, data_dir) for s in _split(args.scenario)]
+    for path in scenarios:
+        load_network(load_scenario(path).net_file)  # bad files fail here, before any simulator
     controllers = _split(args.controller) or list(CONTROLLERS)
     for name in controllers:
         make_controller(name)  # fail on a typo before minutes of simulation

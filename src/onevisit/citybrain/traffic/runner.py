@@ -45,6 +45,7 @@ def run(
     backend: Backend | None = None,
     end: float | None = None,
     yellow: float | None = RESCO_YELLOW_S,
+    all_red: float = 0.0,
 ) -> RunResult:
     """Simulate ``config`` under ``controller``; bad files raise :class:`.errors.TrafficError`.
 
@@ -65,7 +66,9 @@ def run(
     steps = 0
     with tempfile.TemporaryDirectory(prefix="onevisit-sumo-") as tmp:
         tripinfo = Path(tmp) / "tripinfo.xml"
-        with Simulation(scenario, net, layout, seed=seed, backend=backend, tripinfo=tripinfo, end=end) as sim:
+        with Simulation(
+            scenario, net, layout, seed=seed, backend=backend, tripinfo=tripinfo, end=end, all_red=all_red
+        ) as sim:
             version = sim.version
             stop = sim.end
             while not sim.done:

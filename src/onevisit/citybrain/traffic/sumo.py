@@ -113,8 +113,12 @@ class Simulation:
         backend: Backend,
         tripinfo: Path | None = None,
         end: float | None = None,
+        all_red: float = 0.0,
     ) -> None:
+        """``all_red``: seconds of red after each yellow (experimental; 0 is the RESCO protocol)."""
         self.scenario, self.layout, self.backend = scenario, layout, backend
+        self.all_red = all_red
+        self._red: dict[int, str] = {}
         self.end = scenario.end if end is None else min(end, scenario.end)
         self.detectors = Detectors(net, layout)
         self.traci: Any = backend.module
@@ -189,7 +193,9 @@ class Simulation:
             self.phase[i] = new
             if "y" in yellow and self.layout.yellow[i] > 0:
                 self.traci.trafficlight.setRedYellowGreenState(self.layout.ids[i], yellow)
-                self.yellow_left[i] = self.layout.yellow[i]
+                self.yellow_left[i] = self.layout.yellow[i] + self.all_red
+                if self.all_red > 0:
+                    self._red[int(i)] = yellow.replace("y", "r")
             else:
                 self._green(int(i))
 
@@ -207,6 +213,10 @@ class Simulation:
         self.time = float(self.traci.simulation.getTime())
         running = self.yellow_left > 0
         self.yellow_left[running] -= 1.0
+        for k in list(self._red):
+            if 0 < self.yellow_left[k] <= self.all_red:  # yellow over: clear the junction
+                sid = self.layout.ids[k]
+                self.traci.trafficlight.setRedYellowGreenState(sid, self._red.pop(k))
         for i in np.flatnonzero(running & (self.yellow_left <= 0)):
             self._green(int(i))
         departed = self.traci.simulation.getSubscriptionResults().get(VAR_DEPARTED_IDS, ())

@@ -20,7 +20,6 @@ import hmac
 from typing import Protocol
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from onevisit.kernel.actors import ANONYMOUS, Principal
 from onevisit.kernel.errors import AppError, Forbidden, KernelError
@@ -54,7 +53,7 @@ async def current_principal(request: Request) -> Principal:
     principal = ANONYMOUS
     raw = request.cookies.get(SESSION_COOKIE)
     if raw and len(raw) <= 128:
-        found = await run_in_threadpool(_resolver(request), raw)
+        found = _resolver(request)(raw)
         if found is not None:
             principal = found
     request.state.principal = principal

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from onevisit.kernel.actors import ANONYMOUS, Principal
 from onevisit.kernel.http.csrf import csrf_token_for
@@ -45,6 +45,8 @@ def render(
     headers: Mapping[str, str] | None = None,
 ) -> Response:
     templates: Jinja2Templates = request.app.state.templates
+    # Rendered straight through Jinja (no context processors, no url_for): the templates
+    # need nothing from Starlette, and this is on every page.
     tr = translator_for(request)
     principal: Principal = getattr(request.state, "principal", None) or ANONYMOUS
     ctx: dict[str, Any] = {
@@ -60,4 +62,5 @@ def render(
     }
     if context:
         ctx.update(context)
-    return templates.TemplateResponse(request, template, ctx, status_code=status, headers=dict(headers or {}))
+    body = templates.env.get_template(template).render(ctx)
+    return HTMLResponse(body, status_code=status, headers=dict(headers or {}))
