@@ -12,7 +12,12 @@ help: ## Show this list
 .PHONY: setup
 setup: ## Install uv (if missing) and the locked Python dependencies into .venv
 	@scripts/ensure-uv.sh
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --inexact --quiet
+
+.PHONY: setup-all
+setup-all: ## setup, plus the optional extras (SUMO for City Brain: libsumo, ~340 MB)
+	@scripts/ensure-uv.sh
+	@$(UV) sync --frozen --extra traffic --quiet
 
 .PHONY: demo
 demo: setup ## Migrate var/onevisit.db, seed the demo province if empty, print logins, serve http://127.0.0.1:8000
@@ -23,12 +28,16 @@ demo: setup ## Migrate var/onevisit.db, seed the demo province if empty, print l
 	@$(UV) run onevisit serve --host 127.0.0.1 --port 8000
 
 .PHONY: test
-test: setup system-deps ## Lint, type-check, import contracts, whole suite on SQLite and on a throwaway PostgreSQL
+test: setup-all system-deps ## Lint, type-check, import contracts, whole suite on SQLite and on a throwaway PostgreSQL
 	@scripts/test.sh
 
 .PHONY: system-deps
 system-deps: ## Install Debian packages the tests need (postgresql, chromium, fonts-wqy-zenhei) when absent
 	@scripts/ensure-system-deps.sh
+
+.PHONY: bench-deps
+bench-deps: ## Install wrk (the HTTP load generator of the web benchmark) when absent
+	@scripts/ensure-bench-deps.sh
 
 .PHONY: lint
 lint: setup ## ruff, mypy --strict and the import-linter layer contracts
@@ -42,7 +51,7 @@ format: setup ## Format and auto-fix the code
 	@$(UV) run ruff check --fix src tests bench
 
 .PHONY: bench
-bench: setup ## Run the benchmarks; figures are printed and written to bench/results/*.json
+bench: setup-all bench-deps ## Run the benchmarks; figures are printed and written to bench/results/*.json
 	@$(UV) run onevisit bench all
 
 .PHONY: i18n

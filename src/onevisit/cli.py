@@ -20,6 +20,8 @@ outbox_app = typer.Typer(help="The transactional outbox.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(outbox_app, name="outbox")
+citybrain_app = typer.Typer(help="City Brain: traffic-signal control.", no_args_is_help=True)
+app.add_typer(citybrain_app, name="citybrain")
 app.add_typer(ledger_app, name="ledger")
 console = Console(stderr=True)
 
@@ -128,6 +130,16 @@ def bench(
         except SystemExit as exc:
             if exc.code not in (0, None):
                 raise typer.Exit(int(exc.code) if isinstance(exc.code, int) else 1) from exc
+
+
+@citybrain_app.command(
+    "bench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+)
+def citybrain_bench(ctx: typer.Context) -> None:
+    """Signal controllers on SUMO scenarios: RESCO delay and travel time (--help for options)."""
+    from onevisit.citybrain.traffic.bench import main as bench_main
+
+    raise typer.Exit(bench_main(list(ctx.args)))
 
 
 @outbox_app.command("deliver")
