@@ -24,8 +24,9 @@ demo: setup ## Migrate var/onevisit.db, seed the demo province if empty, print l
 	@$(UV) run onevisit db upgrade
 	@$(UV) run onevisit demo seed --if-empty
 	@$(UV) run onevisit demo logins
-	@echo "Serving http://127.0.0.1:8000  (Ctrl-C to stop)"
-	@$(UV) run onevisit serve --host 127.0.0.1 --port 8000
+	@echo "Serving http://127.0.0.1:8000 and the payment-channel simulator on :8100  (Ctrl-C stops both)"
+	@$(UV) run onevisit payments simulator --port 8100 & sim=$$!; trap "kill $$sim 2>/dev/null" EXIT INT TERM; \
+	$(UV) run onevisit serve --host 127.0.0.1 --port 8000
 
 .PHONY: test
 test: setup-all system-deps ## Lint, type-check, import contracts, whole suite on SQLite and on a throwaway PostgreSQL

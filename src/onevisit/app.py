@@ -13,6 +13,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from onevisit import __version__
+from onevisit.citybrain import api as citybrain_api
+from onevisit.citybrain import views as citybrain_views
+from onevisit.datahub import api as datahub_api
+from onevisit.datahub import views as datahub_views
 from onevisit.identity import api as identity_api
 from onevisit.identity import views as identity_views
 from onevisit.identity.services.principals import make_resolver
@@ -22,6 +26,11 @@ from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import Settings, get_settings
 from onevisit.ledger import api as ledger_api
 from onevisit.ledger import views as ledger_views
+from onevisit.ledger.signer import start_head_signer
+from onevisit.payments import api as payments_api
+from onevisit.payments import views as payments_views
+from onevisit.payments.events import ReceiptIssued
+from onevisit.payments.services.receipts import on_receipt_issued
 from onevisit.web import views as web_views
 
 PACKAGE = Path(__file__).resolve().parent
@@ -32,6 +41,9 @@ TEMPLATE_DIRS = [
     PACKAGE / "identity" / "templates",
     PACKAGE / "catalog" / "templates",
     PACKAGE / "ledger" / "templates",
+    PACKAGE / "datahub" / "templates",
+    PACKAGE / "payments" / "templates",
+    PACKAGE / "citybrain" / "templates",
 ]
 
 
@@ -48,6 +60,7 @@ def build_templates() -> Jinja2Templates:
 
 def wire_events(platform: Platform) -> None:
     """Event subscriptions, all of them, in one place (none yet cross module boundaries)."""
+    platform.bus.subscribe(ReceiptIssued, on_receipt_issued, name="payments.register_receipts_on_ledger")
 
 
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
@@ -57,7 +70,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Signs due ledger heads in this process when ONEVISIT_LEDGER_HEAD_INTERVAL_SECONDS > 0
+        # (default 300 in development, off elsewhere: run `onevisit ledger sign-heads`).
+        head_signer = start_head_signer(platform)
         yield
+        if head_signer is not None:
+            head_signer.stop()
         platform.close()
 
     app = FastAPI(
@@ -72,7 +90,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.platform = platform
     app.state.templates = build_templates()
     app.state.principal_resolver = make_resolver(platform)
-    app.state.notices = dict(web_views.NOTICES)
+    app.state.notices = dict(web_views.NOTICES) | dict(payments_views.NOTICES)
+    app.state.notices.update(datahub_views.NOTICES)
 
     install_error_handlers(app)
     app.include_router(web_views.router)
@@ -80,6 +99,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(identity_api.router)
     app.include_router(ledger_views.router)
     app.include_router(ledger_api.router)
+    app.include_router(datahub_views.router)
+    app.include_router(datahub_api.router)
+    app.include_router(payments_views.router)
+    app.include_router(payments_api.router)
+    app.include_router(citybrain_views.router)
+    app.include_router(citybrain_api.router)
     if settings.is_development:
         app.include_router(web_views.dev_router)
     app.mount("/static", StaticFiles(directory=str(PACKAGE / "web" / "static")), name="static")

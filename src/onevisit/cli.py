@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from onevisit.datahub.cli import datahub_app
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import SettingsError, get_settings
 from onevisit.ledger.cli import ledger_app
+from onevisit.payments.cli import payments_app
 
 app = typer.Typer(help="OneVisit: public services, at most one visit.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -23,6 +26,8 @@ app.add_typer(outbox_app, name="outbox")
 citybrain_app = typer.Typer(help="City Brain: traffic-signal control.", no_args_is_help=True)
 app.add_typer(citybrain_app, name="citybrain")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(datahub_app, name="datahub")
+app.add_typer(payments_app, name="payments")
 console = Console(stderr=True)
 
 
@@ -140,6 +145,33 @@ def citybrain_bench(ctx: typer.Context) -> None:
     from onevisit.citybrain.traffic.bench import main as bench_main
 
     raise typer.Exit(bench_main(list(ctx.args)))
+
+
+@citybrain_app.command("live")
+def citybrain_live(
+    *,
+    scenario: Annotated[str, typer.Option(help="Scenario name (cologne1, ...) or .sumocfg path.")] = "cologne1",
+    controller: Annotated[str, typer.Option(help="fixed, sotl, max-pressure or adaptive.")] = "adaptive",
+    seed: Annotated[int, typer.Option(help="SUMO random seed.")] = 1,
+    speed: Annotated[float, typer.Option(min=0, help="Simulated seconds per second; 0 = as fast as possible.")] = 1.0,
+    duration: Annotated[float | None, typer.Option(min=1, help="Stop after this many simulated seconds.")] = None,
+    state_file: Annotated[Path | None, typer.Option(help="Where to publish (var/citybrain-live.json).")] = None,
+) -> None:
+    """Run a simulation that the City Brain page (/citybrain) shows live."""
+    from onevisit.citybrain.live import LiveOptions, run_live
+    from onevisit.citybrain.live import state_file as default_state_file
+    from onevisit.citybrain.traffic import TrafficError
+
+    path = state_file or default_state_file()
+    console.print(f"Publishing {scenario} under {controller} to {path} (Ctrl-C stops).")
+    try:
+        steps = run_live(LiveOptions(scenario, controller, seed, speed, duration), path)
+    except TrafficError as exc:
+        console.print(f"[red]error:[/red] {exc.message} [{exc.code.value}]")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    console.print(f"Simulated {steps} s.")
 
 
 @outbox_app.command("deliver")

@@ -106,7 +106,16 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("GET", "/api/v1/regions"),
         ("POST", "/api/v1/identity/id-numbers/check"),
         ("GET", "/api/v1/identity/credit-codes/{value}"),
+        ("GET", "/api/v1/ledger/logs/{log}/proofs/inclusion-by-hash"),
         ("GET", "/dev/messages"),
+        ("GET", "/citybrain"),
+        ("POST", "/api/v1/citybrain/areas"),
+        ("GET", "/api/v1/citybrain/areas"),
+        ("GET", "/api/v1/citybrain/areas/{name}"),
+        ("POST", "/api/v1/citybrain/areas/{name}/readings"),
+        ("GET", "/api/v1/citybrain/areas/{name}/decision"),
+        ("GET", "/api/v1/citybrain/live"),
+        ("GET", "/api/v1/citybrain/results"),
     }
     missing = expected - seen
     assert not missing, f"the walk did not find {sorted(missing)}: it may be passing vacuously"
@@ -125,6 +134,9 @@ def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
     assert names[("POST", "/logout")] == ["login"]
     assert names[("GET", "/")] == ["public"]
     assert names[("GET", "/enterprises/{credit_code}")] == ["enterprise.portal"]
+    assert names[("GET", "/api/v1/ledger/logs/{log}/proofs/inclusion-by-hash")] == ["public"]
+    assert names[("POST", "/api/v1/citybrain/areas/{name}/readings")] == ["citybrain.operate"]
+    assert names[("GET", "/citybrain")] == ["citybrain.read"]
 
 
 def test_a_route_without_a_requirement_would_be_caught(app: FastAPI) -> None:

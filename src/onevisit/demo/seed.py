@@ -125,6 +125,9 @@ def seed_province(
         bar.timings["commit"] = time.perf_counter() - commit_started
     report.citizens, report.enterprises, report.relations = citizens, enterprises, len(population.relations)
     report.timings = bar.timings
+    from onevisit.demo.datahub import seed_datahub  # the public data platform's records (docs/datahub.md)
+
+    report.timings.update(seed_datahub(platform, seed=seed, progress=progress).timings or {})
     return report
 
 

@@ -18,6 +18,10 @@ class Perm:
     AUDIT_READ = "audit.read"
     IDENTITY_MANAGE = "identity.manage"
     LEDGER_READ = "ledger.read"
+    DATAHUB_MANAGE = "datahub.manage"
+    PAYMENTS_MANAGE = "payments.manage"
+    CITYBRAIN_READ = "citybrain.read"
+    CITYBRAIN_OPERATE = "citybrain.operate"
 
 
 class Role:
@@ -32,9 +36,20 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
     Role.CITIZEN: frozenset({Perm.CITIZEN_PORTAL}),
     Role.ENTERPRISE: frozenset({Perm.ENTERPRISE_PORTAL}),
     Role.CLERK: frozenset({Perm.STAFF_PORTAL}),
-    Role.DEPARTMENT_ADMIN: frozenset({Perm.STAFF_PORTAL, Perm.AUDIT_READ, Perm.LEDGER_READ}),
+    Role.DEPARTMENT_ADMIN: frozenset({Perm.STAFF_PORTAL, Perm.AUDIT_READ, Perm.LEDGER_READ, Perm.CITYBRAIN_READ,
+                                         Perm.PAYMENTS_MANAGE, Perm.DATAHUB_MANAGE}),
     Role.ADMINISTRATOR: frozenset(
-        {Perm.STAFF_PORTAL, Perm.ADMIN_PORTAL, Perm.AUDIT_READ, Perm.IDENTITY_MANAGE, Perm.LEDGER_READ}
+        {
+            Perm.STAFF_PORTAL,
+            Perm.ADMIN_PORTAL,
+            Perm.AUDIT_READ,
+            Perm.IDENTITY_MANAGE,
+            Perm.LEDGER_READ,
+            Perm.CITYBRAIN_READ,
+            Perm.CITYBRAIN_OPERATE,
+            Perm.PAYMENTS_MANAGE,
+            Perm.DATAHUB_MANAGE,
+        }
     ),
 }
 

@@ -13,7 +13,14 @@ See ``docs/ledger.md``.
 
 from onevisit.ledger.services.heads import SignedHead, latest_head, sign_due_heads, sign_head
 from onevisit.ledger.services.logs import EntryRef, append, append_many
-from onevisit.ledger.services.proofs import ConsistencyProof, InclusionProof, prove_consistency, prove_inclusion
+from onevisit.ledger.services.proofs import (
+    ConsistencyProof,
+    InclusionProof,
+    find_entries,
+    prove_consistency,
+    prove_inclusion,
+    prove_inclusion_by_hash,
+)
 
 __all__ = [
     "ConsistencyProof",
@@ -22,9 +29,11 @@ __all__ = [
     "SignedHead",
     "append",
     "append_many",
+    "find_entries",
     "latest_head",
     "prove_consistency",
     "prove_inclusion",
+    "prove_inclusion_by_hash",
     "sign_due_heads",
     "sign_head",
 ]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.http.authz import public
 from onevisit.kernel.http.deps import client_ip, platform_of
+from onevisit.kernel.i18n import N_
 from onevisit.ledger.errors import LedgerError, LedgerInputError, LedgerNotFoundError
 from onevisit.ledger.merkle import MAX_TREE_SIZE
 from onevisit.ledger.schemas import (
@@ -29,6 +30,7 @@ from onevisit.ledger.schemas import (
     WitnessOut,
     b64,
     unb64,
+    unhex,
 )
 from onevisit.ledger.services import heads, logs, proofs, witnesses
 from onevisit.ledger.services.heads import SignedHead
@@ -100,7 +102,9 @@ def api_entries(
     stop = start + MAX_ENTRIES_PER_PAGE if end is None else end
     if stop - start > MAX_ENTRIES_PER_PAGE:
         raise LedgerInputError(
-            LedgerError.INDEX_OUT_OF_RANGE, "At most %(max)s entries per request.", params={"max": MAX_ENTRIES_PER_PAGE}
+            LedgerError.INDEX_OUT_OF_RANGE,
+            N_("At most %(max)s entries per request."),
+            params={"max": MAX_ENTRIES_PER_PAGE},
         )
     with platform_of(request).db.session() as session:
         size = logs.find_log(session, log[:64]).tree_size
@@ -135,6 +139,31 @@ def api_inclusion(
     with platform_of(request).db.session() as session:
         size = tree_size if tree_size is not None else heads.latest_head(session, log[:64]).head.tree_size
         proof = proofs.prove_inclusion(session, log[:64], index, size)
+        return InclusionProofOut.of(proof, _head_or_none(session, log[:64], size))
+
+
+@router.get("/logs/{log}/proofs/inclusion-by-hash", response_model=InclusionProofOut)
+def api_inclusion_by_hash(
+    log: str,
+    request: Request,
+    leaf_hash: Annotated[
+        str,
+        Query(
+            min_length=64,
+            max_length=64,
+            description="hex SHA-256(0x00 ‖ entry bytes): what a receipt's holder can compute",
+        ),
+    ],
+    tree_size: Annotated[
+        int | None, Query(ge=0, le=MAX_TREE_SIZE, description="default: the latest signed head")
+    ] = None,
+    principal: Principal = Depends(public),
+) -> InclusionProofOut:
+    """The inclusion proof of the first entry with this leaf hash (RFC 6962 ``get-proof-by-hash``)."""
+    leaf = unhex(leaf_hash, what="leaf hash")
+    with platform_of(request).db.session() as session:
+        size = tree_size if tree_size is not None else heads.latest_head(session, log[:64]).head.tree_size
+        proof = proofs.prove_inclusion_by_hash(session, log[:64], leaf, size)
         return InclusionProofOut.of(proof, _head_or_none(session, log[:64], size))
 
 

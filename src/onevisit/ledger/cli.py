@@ -102,6 +102,49 @@ def sign_head(
         out.print("no log needed a new head")
 
 
+@ledger_app.command("sign-heads")
+def sign_heads(
+    every: Annotated[float, typer.Option(min=1, help="Seconds between rounds.")],
+    interval: Annotated[
+        int | None,
+        typer.Option(min=0, help="Re-sign a grown log once its last head is this old (default: --every)."),
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many rounds (default: run until stopped).")
+    ] = None,
+) -> None:
+    """Sign due tree heads every --every seconds, as its own process, until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    from onevisit.ledger.signer import Outcome, Signed, run_loop
+
+    platform = _platform()
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        console.print(f"stopping ({signal.Signals(signum).name})")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def report(outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            if isinstance(o, Signed):
+                out.print(f"signed head: {o.log} size {o.tree_size} root {o.root_hash}", highlight=False)
+            else:
+                console.print(f"[red]not signed[/red] {o.log}: {o.code}: {o.message}")
+
+    out.print(f"signing due tree heads every {every:g} s (Ctrl-C or SIGTERM stops)", highlight=False)
+    try:
+        done = run_loop(platform, every=every, interval_seconds=interval, stop=stop, rounds=rounds, report=report)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        platform.close()
+    out.print(f"stopped after {done} round(s)", highlight=False)
+
+
 @ledger_app.command("export")
 def export(
     log: Annotated[str, typer.Argument(help="The log's name.")],

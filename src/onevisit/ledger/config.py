@@ -10,7 +10,13 @@
 ``ONEVISIT_LEDGER_WITNESS_QUORUM``
     How many registered witnesses must co-sign a tree head before it is final (default 1).
 ``ONEVISIT_LEDGER_HEAD_INTERVAL_SECONDS``
-    How often the periodic job signs a new head for a log that has grown (default 300).
+    How often the web process signs a new head for each log that has grown (its in-process
+    head signer, :mod:`onevisit.ledger.signer`); 0 turns that signer off. Default: 300 in
+    development (so a local server keeps fresh heads), 0 elsewhere: run
+    ``onevisit ledger sign-heads --every 300`` as its own process, or set this.
+``ONEVISIT_LEDGER_SQLITE_MMAP_BYTES``
+    SQLite only: the ``mmap_size`` the proof path sets on the connections it uses (default
+    4 GiB, 0 = SQLite's default). See ``docs/ledger.md`` (benchmark) for what it buys.
 """
 
 from __future__ import annotations
@@ -30,9 +36,27 @@ class LedgerConfig(BaseSettings):
 
     key_file: Path | None = None
     witness_quorum: int = Field(default=1, ge=0, le=64)
-    head_interval_seconds: int = Field(default=300, gt=0)
+    #: Unset: 300 in development, 0 elsewhere (see :meth:`head_interval`).
+    head_interval_seconds: int | None = Field(default=None, ge=0)
     #: Largest entry accepted, in bytes (entries are records and hashes, not documents).
     max_entry_bytes: int = Field(default=256 * 1024, gt=0)
+    #: SQLite only: ``PRAGMA mmap_size`` set on a pooled connection the first time it serves
+    #: a proof, so proofs read the log's pages from memory instead of one ``pread`` system
+    #: call per page (it maps the file; it does not copy it). 0 leaves SQLite's default.
+    sqlite_mmap_bytes: int = Field(default=4 << 30, ge=0)
+
+    def head_interval(self, settings: Settings) -> int:
+        """Seconds between heads: the setting, else 300 in development and 0 (off) elsewhere."""
+        return head_interval_for(self, settings)
+
+
+DEVELOPMENT_HEAD_INTERVAL_SECONDS = 300
+
+
+def head_interval_for(config: LedgerConfig, settings: Settings) -> int:
+    if config.head_interval_seconds is not None:
+        return config.head_interval_seconds
+    return DEVELOPMENT_HEAD_INTERVAL_SECONDS if settings.is_development else 0
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ class LedgerError(ErrorCode):
     LOG_NAME_INVALID = "ledger.log.name_invalid"
     ENTRY_INVALID = "ledger.entry.invalid"
     ENTRY_MISMATCH = "ledger.entry.mismatch"
+    ENTRY_UNKNOWN = "ledger.entry.unknown"
     INDEX_OUT_OF_RANGE = "ledger.index.out_of_range"
     TREE_SIZE_INVALID = "ledger.tree_size.invalid"
     HEAD_NOT_FOUND = "ledger.head.not_found"

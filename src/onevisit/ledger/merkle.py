@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 
+from onevisit.kernel.i18n import N_
 from onevisit.ledger.errors import LedgerError, LedgerInputError, VerificationError
 
 HASH_SIZE = 32
@@ -84,7 +85,7 @@ def check_sizes(first: int, second: int) -> None:
     if first < 0 or second < 0 or first > second or second > MAX_TREE_SIZE:
         raise LedgerInputError(
             LedgerError.TREE_SIZE_INVALID,
-            "Tree sizes must satisfy 0 ≤ first ≤ second; got %(first)s and %(second)s.",
+            N_("Tree sizes must satisfy 0 ≤ first ≤ second; got %(first)s and %(second)s."),
             params={"first": first, "second": second},
         )
 
@@ -93,13 +94,13 @@ def check_index(index: int, tree_size: int) -> None:
     if tree_size < 1 or tree_size > MAX_TREE_SIZE:
         raise LedgerInputError(
             LedgerError.TREE_SIZE_INVALID,
-            "A tree with %(size)s entries has no inclusion proofs.",
+            N_("A tree with %(size)s entries has no inclusion proofs."),
             params={"size": tree_size},
         )
     if not 0 <= index < tree_size:
         raise LedgerInputError(
             LedgerError.INDEX_OUT_OF_RANGE,
-            "Entry %(index)s is not in a tree of %(size)s entries.",
+            N_("Entry %(index)s is not in a tree of %(size)s entries."),
             params={"index": index, "size": tree_size},
         )
 
@@ -162,21 +163,18 @@ def hash_ranges(ranges: Sequence[Range], fetch: PieceFetcher) -> list[bytes]:
     return [fold([found[p] for p in ps]) for ps in pieces]
 
 
-def _hash_arg(value: bytes, what: str) -> bytes:
+def _hash_arg(value: bytes, message: str) -> bytes:
+    """``message``: a msgid with a ``%(size)s`` slot, said when ``value`` is not a hash."""
     if not isinstance(value, bytes | bytearray) or len(value) != HASH_SIZE:
-        raise LedgerInputError(
-            LedgerError.PROOF_MALFORMED,
-            "%(what)s must be a %(size)s-byte hash.",
-            params={"what": what, "size": HASH_SIZE},
-        )
+        raise LedgerInputError(LedgerError.PROOF_MALFORMED, message, params={"size": HASH_SIZE})
     return bytes(value)
 
 
 def _proof_arg(proof: Iterable[bytes]) -> list[bytes]:
     items = list(proof)
     if len(items) > 128:
-        raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The proof is longer than any real proof can be.")
-    return [_hash_arg(p, "Every proof element") for p in items]
+        raise LedgerInputError(LedgerError.PROOF_MALFORMED, N_("The proof is longer than any real proof can be."))
+    return [_hash_arg(p, N_("Every proof element must be a %(size)s-byte hash.")) for p in items]
 
 
 def _fail(code: LedgerError, message: str, **params: object) -> VerificationError:
@@ -186,13 +184,13 @@ def _fail(code: LedgerError, message: str, **params: object) -> VerificationErro
 def verify_inclusion(index: int, tree_size: int, leaf: bytes, proof: Iterable[bytes], root: bytes) -> None:
     """RFC 9162 §2.1.3.2. Returns quietly when ``leaf`` is entry ``index`` of the tree ``root``."""
     check_index(index, tree_size)
-    leaf = _hash_arg(leaf, "The leaf hash")
-    root = _hash_arg(root, "The root hash")
+    leaf = _hash_arg(leaf, N_("The leaf hash must be %(size)s bytes."))
+    root = _hash_arg(root, N_("The root hash must be %(size)s bytes."))
     path = _proof_arg(proof)
     fn, sn, r = index, tree_size - 1, leaf
     for p in path:
         if sn == 0:
-            raise _fail(LedgerError.PROOF_INVALID, "The inclusion proof is too long for this tree size.")
+            raise _fail(LedgerError.PROOF_INVALID, N_("The inclusion proof is too long for this tree size."))
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             if not fn & 1:
@@ -204,9 +202,9 @@ def verify_inclusion(index: int, tree_size: int, leaf: bytes, proof: Iterable[by
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise _fail(LedgerError.PROOF_INVALID, "The inclusion proof is too short for this tree size.")
+        raise _fail(LedgerError.PROOF_INVALID, N_("The inclusion proof is too short for this tree size."))
     if r != root:
-        raise _fail(LedgerError.PROOF_INVALID, "The inclusion proof does not lead to the signed root.")
+        raise _fail(LedgerError.PROOF_INVALID, N_("The inclusion proof does not lead to the signed root."))
 
 
 def verify_consistency(  # noqa: PLR0912 - RFC 9162 §2.1.4.2 step by step reads best as one function
@@ -214,23 +212,23 @@ def verify_consistency(  # noqa: PLR0912 - RFC 9162 §2.1.4.2 step by step reads
 ) -> None:
     """RFC 9162 §2.1.4.2. Returns quietly when tree ``first`` is a prefix of tree ``second``."""
     check_sizes(first, second)
-    first_root = _hash_arg(first_root, "The first root hash")
-    second_root = _hash_arg(second_root, "The second root hash")
+    first_root = _hash_arg(first_root, N_("The first root hash must be %(size)s bytes."))
+    second_root = _hash_arg(second_root, N_("The second root hash must be %(size)s bytes."))
     path = _proof_arg(proof)
     if first in (0, second):
         if path:
-            raise _fail(LedgerError.PROOF_INVALID, "A consistency proof between these sizes must be empty.")
+            raise _fail(LedgerError.PROOF_INVALID, N_("A consistency proof between these sizes must be empty."))
         if first == second and first_root != second_root:
             raise _fail(
                 LedgerError.HEAD_INCONSISTENT,
-                "Two different roots were signed for the same tree size %(size)s.",
+                N_("Two different roots were signed for the same tree size %(size)s."),
                 size=first,
             )
         if first == 0 and first_root != EMPTY_ROOT:
-            raise _fail(LedgerError.ROOT_MISMATCH, "The empty tree has a fixed root; this one differs.")
+            raise _fail(LedgerError.ROOT_MISMATCH, N_("The empty tree has a fixed root; this one differs."))
         return
     if not path:
-        raise _fail(LedgerError.PROOF_INVALID, "The consistency proof is empty.")
+        raise _fail(LedgerError.PROOF_INVALID, N_("The consistency proof is empty."))
     if first & (first - 1) == 0:
         path = [first_root, *path]
     fn, sn = first - 1, second - 1
@@ -240,7 +238,7 @@ def verify_consistency(  # noqa: PLR0912 - RFC 9162 §2.1.4.2 step by step reads
     fr = sr = path[0]
     for c in path[1:]:
         if sn == 0:
-            raise _fail(LedgerError.PROOF_INVALID, "The consistency proof is too long for these sizes.")
+            raise _fail(LedgerError.PROOF_INVALID, N_("The consistency proof is too long for these sizes."))
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
@@ -253,11 +251,11 @@ def verify_consistency(  # noqa: PLR0912 - RFC 9162 §2.1.4.2 step by step reads
         fn >>= 1
         sn >>= 1
     if sn != 0:
-        raise _fail(LedgerError.PROOF_INVALID, "The consistency proof is too short for these sizes.")
+        raise _fail(LedgerError.PROOF_INVALID, N_("The consistency proof is too short for these sizes."))
     if fr != first_root or sr != second_root:
         raise _fail(
             LedgerError.HEAD_INCONSISTENT,
-            "The tree of %(second)s entries does not extend the tree of %(first)s entries.",
+            N_("The tree of %(second)s entries does not extend the tree of %(first)s entries."),
             first=first,
             second=second,
         )
@@ -332,7 +330,7 @@ class MemoryTree:
         if tree_size > self.size:
             raise LedgerInputError(
                 LedgerError.TREE_SIZE_INVALID,
-                "The tree has %(have)s entries, not %(size)s.",
+                N_("The tree has %(have)s entries, not %(size)s."),
                 params={"have": self.size, "size": tree_size},
             )
 

@@ -3,7 +3,8 @@
 * ``ledger_logs``: one row per named log; its current size and root. Appends lock this row
   (``SELECT … FOR UPDATE`` on PostgreSQL, the database write lock on SQLite), so two
   processes can never hand out the same index.
-* ``ledger_entries``: the leaves: entry bytes and their RFC 9162 leaf hash.
+* ``ledger_entries``: the leaves: entry bytes and their RFC 9162 leaf hash, indexed by
+  ``(log, leaf_hash)`` too, so an entry can be found from its hash alone.
 * ``ledger_nodes``: the hash of every perfect subtree of level ≥ 1, keyed by
   ``(log, level, index)``, written as leaves complete them. With the leaf hashes they make
   every inclusion or consistency proof an O(log n) read.
@@ -47,7 +48,8 @@ class LedgerEntry(Base):
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    #: ``(log, leaf_hash)``: find an entry from its hash (what a receipt's holder can compute)
+    __table_args__ = (Index("ix_ledger_entries_leaf_hash", "log_id", "leaf_hash"), {"sqlite_with_rowid": False})
 
 
 class LedgerNode(Base):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from onevisit.kernel.i18n import N_
 from onevisit.ledger.errors import LedgerError, LedgerInputError
 from onevisit.ledger.services.heads import SignedHead
 from onevisit.ledger.services.proofs import ConsistencyProof, InclusionProof
@@ -22,7 +23,7 @@ def unb64(text: str, *, what: str = "value") -> bytes:
         return base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
         raise LedgerInputError(
-            LedgerError.PROOF_MALFORMED, "The %(what)s is not valid base64.", params={"what": what}
+            LedgerError.PROOF_MALFORMED, N_("The %(what)s is not valid base64."), params={"what": what}
         ) from exc
 
 
@@ -31,11 +32,11 @@ def unhex(text: str, *, what: str = "hash", size: int | None = 32) -> bytes:
         raw = bytes.fromhex(text)
     except (TypeError, ValueError) as exc:
         raise LedgerInputError(
-            LedgerError.PROOF_MALFORMED, "The %(what)s is not valid hexadecimal.", params={"what": what}
+            LedgerError.PROOF_MALFORMED, N_("The %(what)s is not valid hexadecimal."), params={"what": what}
         ) from exc
     if size is not None and len(raw) != size:
         raise LedgerInputError(
-            LedgerError.PROOF_MALFORMED, "The %(what)s must be %(size)s bytes.", params={"what": what, "size": size}
+            LedgerError.PROOF_MALFORMED, N_("The %(what)s must be %(size)s bytes."), params={"what": what, "size": size}
         )
     return raw
 

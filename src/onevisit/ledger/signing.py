@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from onevisit.kernel.i18n import N_
 from onevisit.ledger.errors import LedgerError, LedgerInputError, VerificationError
 from onevisit.ledger.merkle import HASH_SIZE
 
@@ -41,13 +42,13 @@ PUBLIC_KEY_SIZE = 32
 
 def _check_json(value: object, depth: int = 0) -> None:
     if depth > 32:
-        raise LedgerInputError(LedgerError.ENTRY_INVALID, "The JSON value is nested too deeply.")
+        raise LedgerInputError(LedgerError.ENTRY_INVALID, N_("The JSON value is nested too deeply."))
     if value is None or isinstance(value, bool | int | str):
         return
     if isinstance(value, float):
         raise LedgerInputError(
             LedgerError.ENTRY_INVALID,
-            "Numbers in ledger entries must be integers (use strings for decimals), so the JSON is canonical.",
+            N_("Numbers in ledger entries must be integers (use strings for decimals), so the JSON is canonical."),
         )
     if isinstance(value, list | tuple):
         for item in value:
@@ -56,10 +57,10 @@ def _check_json(value: object, depth: int = 0) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise LedgerInputError(LedgerError.ENTRY_INVALID, "JSON object keys must be strings.")
+                raise LedgerInputError(LedgerError.ENTRY_INVALID, N_("JSON object keys must be strings."))
             _check_json(item, depth + 1)
         return
-    raise LedgerInputError(LedgerError.ENTRY_INVALID, "Ledger entries hold JSON values or bytes only.")
+    raise LedgerInputError(LedgerError.ENTRY_INVALID, N_("Ledger entries hold JSON values or bytes only."))
 
 
 def canonical_json(value: object) -> bytes:
@@ -82,7 +83,7 @@ def key_id(public_key: bytes) -> str:
 
 def public_key_from_bytes(raw: bytes) -> Ed25519PublicKey:
     if len(raw) != PUBLIC_KEY_SIZE:
-        raise LedgerInputError(LedgerError.KEY_INVALID, "An Ed25519 public key is 32 bytes.")
+        raise LedgerInputError(LedgerError.KEY_INVALID, N_("An Ed25519 public key is 32 bytes."))
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -91,7 +92,7 @@ def parse_public_key(text: str) -> bytes:
     try:
         raw = bytes.fromhex(text.strip())
     except ValueError as exc:
-        raise LedgerInputError(LedgerError.KEY_INVALID, "A public key is 64 hexadecimal characters.") from exc
+        raise LedgerInputError(LedgerError.KEY_INVALID, N_("A public key is 64 hexadecimal characters.")) from exc
     public_key_from_bytes(raw)
     return raw
 
@@ -132,24 +133,26 @@ def read_seed_file(path: Path) -> bytes:
         text = path.read_bytes()
     except OSError as exc:
         raise LedgerInputError(
-            LedgerError.KEY_INVALID, "Cannot read the key file %(path)s.", params={"path": str(path)}
+            LedgerError.KEY_INVALID, N_("Cannot read the key file %(path)s."), params={"path": str(path)}
         ) from exc
     if text.lstrip().startswith(b"-----BEGIN"):
         try:
             key = serialization.load_pem_private_key(text, password=None)
         except ValueError as exc:
-            raise LedgerInputError(LedgerError.KEY_INVALID, "The key file is not a readable PEM private key.") from exc
+            raise LedgerInputError(
+                LedgerError.KEY_INVALID, N_("The key file is not a readable PEM private key.")
+            ) from exc
         if not isinstance(key, Ed25519PrivateKey):
-            raise LedgerInputError(LedgerError.KEY_INVALID, "The key file holds a key that is not Ed25519.")
+            raise LedgerInputError(LedgerError.KEY_INVALID, N_("The key file holds a key that is not Ed25519."))
         return SigningKey(key).seed()
     try:
         seed = bytes.fromhex(text.decode("ascii").strip())
     except (UnicodeDecodeError, ValueError) as exc:
         raise LedgerInputError(
-            LedgerError.KEY_INVALID, "The key file must hold 64 hex characters or a PEM key."
+            LedgerError.KEY_INVALID, N_("The key file must hold 64 hex characters or a PEM key.")
         ) from exc
     if len(seed) != 32:
-        raise LedgerInputError(LedgerError.KEY_INVALID, "The key file must hold a 32-byte seed.")
+        raise LedgerInputError(LedgerError.KEY_INVALID, N_("The key file must hold a 32-byte seed."))
     return seed
 
 
@@ -165,7 +168,7 @@ class LogKeys:
 
     def __init__(self, master_seed: bytes) -> None:
         if len(master_seed) < 32:
-            raise LedgerInputError(LedgerError.KEY_INVALID, "The ledger master seed must be at least 32 bytes.")
+            raise LedgerInputError(LedgerError.KEY_INVALID, N_("The ledger master seed must be at least 32 bytes."))
         self._master = master_seed
         self._cache: dict[str, SigningKey] = {}
 
@@ -216,11 +219,11 @@ class TreeHead:
         if self.log_id != key_id(public_key):
             raise VerificationError(
                 LedgerError.KEY_MISMATCH,
-                "The head names log %(log_id)s, which is not this public key's log.",
+                N_("The head names log %(log_id)s, which is not this public key's log."),
                 params={"log_id": self.log_id},
             )
         if len(self.root_hash) != HASH_SIZE or self.tree_size < 0:
-            raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The tree head is malformed.")
+            raise LedgerInputError(LedgerError.PROOF_MALFORMED, N_("The tree head is malformed."))
         verify_signature(public_key, self.signature, self.message(), "tree head")
 
 
@@ -262,15 +265,15 @@ def alert_message(*, witness: str, log: str, kind: str, detail: Mapping[str, Any
 def verify_signature(public_key: bytes, signature: bytes, message: bytes, what: str) -> None:
     if not signature:
         raise VerificationError(
-            LedgerError.SIGNATURE_MISSING, "The %(what)s carries no signature.", params={"what": what}
+            LedgerError.SIGNATURE_MISSING, N_("The %(what)s carries no signature."), params={"what": what}
         )
     if len(signature) != SIGNATURE_SIZE:
         raise VerificationError(
-            LedgerError.SIGNATURE_INVALID, "The %(what)s signature is not 64 bytes.", params={"what": what}
+            LedgerError.SIGNATURE_INVALID, N_("The %(what)s signature is not 64 bytes."), params={"what": what}
         )
     try:
         public_key_from_bytes(public_key).verify(signature, message)
     except InvalidSignature as exc:
         raise VerificationError(
-            LedgerError.SIGNATURE_INVALID, "The %(what)s signature does not verify.", params={"what": what}
+            LedgerError.SIGNATURE_INVALID, N_("The %(what)s signature does not verify."), params={"what": what}
         ) from exc

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onevisit.kernel.i18n import N_
 from onevisit.ledger.errors import LedgerError, LedgerInputError, VerificationError
 from onevisit.ledger.merkle import (
     HASH_SIZE,
@@ -83,33 +84,34 @@ class Report:
         return "\n".join(lines)
 
 
-def _malformed(line: int, what: str) -> LedgerInputError:
-    return LedgerInputError(
-        LedgerError.EXPORT_MALFORMED, "Line %(line)s of the export: %(what)s.", params={"line": line, "what": what}
-    )
+def _malformed(line: int, message: str, **params: object) -> LedgerInputError:
+    """``message`` is a msgid with a ``%(line)s`` slot (and any others in ``params``)."""
+    return LedgerInputError(LedgerError.EXPORT_MALFORMED, message, params={"line": line, **params})
 
 
 def _hex(value: object, line: int, what: str, size: int = HASH_SIZE) -> bytes:
     if not isinstance(value, str) or len(value) != 2 * size:
-        raise _malformed(line, f"{what} is not {size} bytes of hex")
+        raise _malformed(
+            line, N_("Line %(line)s of the export: %(field)s is not %(size)s bytes of hex."), field=what, size=size
+        )
     try:
         return bytes.fromhex(value)
     except ValueError as exc:
-        raise _malformed(line, f"{what} is not hex") from exc
+        raise _malformed(line, N_("Line %(line)s of the export: %(field)s is not hexadecimal."), field=what) from exc
 
 
 def _b64(value: object, line: int, what: str) -> bytes:
     if not isinstance(value, str):
-        raise _malformed(line, f"{what} is not a base64 string")
+        raise _malformed(line, N_("Line %(line)s of the export: %(field)s is not a base64 string."), field=what)
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise _malformed(line, f"{what} is not base64") from exc
+        raise _malformed(line, N_("Line %(line)s of the export: %(field)s is not valid base64."), field=what) from exc
 
 
 def _int(value: object, line: int, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise _malformed(line, f"{what} is not a non-negative integer")
+        raise _malformed(line, N_("Line %(line)s of the export: %(field)s is not a non-negative integer."), field=what)
     return value
 
 
@@ -121,9 +123,9 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 item = json.loads(raw)
             except ValueError as exc:
-                raise _malformed(number, "not JSON") from exc
+                raise _malformed(number, N_("Line %(line)s of the export is not JSON.")) from exc
             if not isinstance(item, dict):
-                raise _malformed(number, "not a JSON object")
+                raise _malformed(number, N_("Line %(line)s of the export is not a JSON object."))
             yield number, item
 
 
@@ -131,12 +133,12 @@ def _check_cosignatures(
     head: TreeHead, items: object, line: int, witness_keys: Mapping[str, bytes]
 ) -> tuple[list[str], list[str]]:
     if not isinstance(items, list):
-        raise _malformed(line, "cosignatures is not a list")
+        raise _malformed(line, N_("Line %(line)s of the export: cosignatures is not a list."))
     trusted: list[str] = []
     untrusted: list[str] = []
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("witness"), str):
-            raise _malformed(line, "a co-signature is malformed")
+            raise _malformed(line, N_("Line %(line)s of the export: a co-signature is malformed."))
         name = item["witness"]
         cosig = Cosignature(
             name, _int(item.get("timestamp"), line, "timestamp"), _b64(item.get("signature"), line, "signature")
@@ -154,17 +156,21 @@ def _read_header(lines: Iterator[tuple[int, dict[str, Any]]], log_key: bytes) ->
     try:
         number, header = next(lines)
     except StopIteration:
-        raise _malformed(1, "the export is empty") from None
+        raise _malformed(1, N_("The export is empty.")) from None
     if header.get("format") != EXPORT_FORMAT:
-        raise _malformed(number, f"the header does not name the format {EXPORT_FORMAT}")
+        raise _malformed(
+            number,
+            N_("Line %(line)s of the export: the header does not name the format %(format)s."),
+            format=EXPORT_FORMAT,
+        )
     log = header.get("log")
     if not isinstance(log, str):
-        raise _malformed(number, "the header names no log")
+        raise _malformed(number, N_("Line %(line)s of the export: the header names no log."))
     log_id = key_id(log_key)
     if header.get("log_id") != log_id:
         raise VerificationError(
             LedgerError.KEY_MISMATCH,
-            "The export is of log %(log_id)s, not the log of the key given.",
+            N_("The export is of log %(log_id)s, not the log of the key given."),
             params={"log_id": str(header.get("log_id"))[:64]},
         )
     return log, log_id, _int(header.get("tree_size"), number, "tree_size")
@@ -182,7 +188,7 @@ def _read_head(item: dict[str, Any], number: int, log: str, log_id: str, tree_si
     if head.tree_size > tree_size:
         raise VerificationError(
             LedgerError.TREE_SIZE_INVALID,
-            "A head of size %(size)s is larger than the exported log.",
+            N_("A head of size %(size)s is larger than the exported log."),
             params={"size": head.tree_size},
         )
     return head
@@ -191,13 +197,18 @@ def _read_head(item: dict[str, Any], number: int, log: str, log_id: str, tree_si
 def _entry_leaf(item: dict[str, Any], number: int, expected: int) -> bytes:
     index = item.get("index")
     if index != expected:
-        raise _malformed(number, f"entry {index!r} is out of order (expected {expected})")
+        raise _malformed(
+            number,
+            N_("Line %(line)s of the export: entry %(index)s is out of order (expected %(expected)s)."),
+            index=repr(index),
+            expected=expected,
+        )
     stated = _hex(item.get("leaf_hash"), number, "leaf_hash")
     computed = leaf_hash(_b64(item.get("data"), number, "data"))
     if computed != stated:
         raise VerificationError(
             LedgerError.ENTRY_MISMATCH,
-            "Entry %(index)s does not hash to its recorded leaf hash: the entry or the hash was changed.",
+            N_("Entry %(index)s does not hash to its recorded leaf hash: the entry or the hash was changed."),
             params={"index": expected},
         )
     return computed
@@ -209,7 +220,7 @@ def _check_roots(tree: MemoryTree, heads: list[TreeHead], report: Report) -> Non
         if tree.root(head.tree_size) != head.root_hash:
             raise VerificationError(
                 LedgerError.ROOT_MISMATCH,
-                "The signed root for %(size)s entries is not the root of the exported entries.",
+                N_("The signed root for %(size)s entries is not the root of the exported entries."),
                 params={"size": head.tree_size},
             )
         if previous is not None:
@@ -242,20 +253,20 @@ def verify_export(
             expected += 1
         elif kind == "head":
             if expected:
-                raise _malformed(number, "heads must come before the entries")
+                raise _malformed(number, N_("Line %(line)s of the export: heads must come before the entries."))
             head = _read_head(item, number, log, log_id, tree_size)
             if heads and head.tree_size <= heads[-1].tree_size:
-                raise _malformed(number, "heads are not in increasing order of size")
+                raise _malformed(number, N_("Line %(line)s of the export: heads are not in increasing order of size."))
             head.verify(log_key)
             trusted, untrusted = _check_cosignatures(head, item.get("cosignatures", []), number, witness_keys)
             heads.append(head)
             report.heads.append(HeadCheck(head.tree_size, head.root_hash.hex(), head.timestamp, trusted, untrusted))
         else:
-            raise _malformed(number, f"unknown line type {kind!r}")
+            raise _malformed(number, N_("Line %(line)s of the export: unknown line type %(kind)s."), kind=repr(kind))
     if expected != tree_size:
         raise VerificationError(
             LedgerError.TREE_SIZE_INVALID,
-            "The export announces %(size)s entries but holds %(count)s.",
+            N_("The export announces %(size)s entries but holds %(count)s."),
             params={"size": tree_size, "count": expected},
         )
     report.entries = expected
@@ -264,14 +275,14 @@ def verify_export(
     if quorum and (not report.heads or len(report.heads[-1].cosigned_by) < quorum):
         raise VerificationError(
             LedgerError.QUORUM_NOT_MET,
-            "The latest head is co-signed by fewer than %(quorum)s trusted witnesses.",
+            N_("The latest head is co-signed by fewer than %(quorum)s trusted witnesses."),
             params={"quorum": quorum},
         )
     for index in prove:
         covering = next((h for h in heads if h.tree_size > index), None)
         if covering is None:
             raise LedgerInputError(
-                LedgerError.INDEX_OUT_OF_RANGE, "No signed head covers entry %(index)s.", params={"index": index}
+                LedgerError.INDEX_OUT_OF_RANGE, N_("No signed head covers entry %(index)s."), params={"index": index}
             )
         path_ = tree.inclusion_proof(index, covering.tree_size)
         verify_inclusion(index, covering.tree_size, tree.piece(0, index), path_, covering.root_hash)
@@ -282,7 +293,7 @@ def verify_export(
 
 def _head_from(data: Mapping[str, Any], log_key: bytes, witness_keys: Mapping[str, bytes], quorum: int) -> TreeHead:
     if not isinstance(data, Mapping):
-        raise LedgerInputError(LedgerError.SIGNATURE_MISSING, "The proof carries no signed head.")
+        raise LedgerInputError(LedgerError.SIGNATURE_MISSING, N_("The proof carries no signed head."))
     try:
         head = TreeHead(
             log=str(data["log"]),
@@ -294,14 +305,14 @@ def _head_from(data: Mapping[str, Any], log_key: bytes, witness_keys: Mapping[st
         )
     except KeyError as exc:
         raise LedgerInputError(
-            LedgerError.PROOF_MALFORMED, "The signed head lacks %(field)s.", params={"field": str(exc)}
+            LedgerError.PROOF_MALFORMED, N_("The signed head lacks %(field)s."), params={"field": str(exc)}
         ) from exc
     head.verify(log_key)
     trusted, _ = _check_cosignatures(head, data.get("cosignatures", []), 0, witness_keys)
     if len(trusted) < quorum:
         raise VerificationError(
             LedgerError.QUORUM_NOT_MET,
-            "The head is co-signed by fewer than %(quorum)s trusted witnesses.",
+            N_("The head is co-signed by fewer than %(quorum)s trusted witnesses."),
             params={"quorum": quorum},
         )
     return head
@@ -327,23 +338,27 @@ def verify_proof(
         index = _int(bundle.get("index"), 0, "index")
         size = _int(bundle.get("tree_size"), 0, "tree_size")
         if size != head.tree_size:
-            raise LedgerInputError(LedgerError.TREE_SIZE_INVALID, "The proof is for another tree size than its head.")
+            raise LedgerInputError(
+                LedgerError.TREE_SIZE_INVALID, N_("The proof is for another tree size than its head.")
+            )
         leaf = _hex(bundle.get("leaf_hash"), 0, "leaf_hash")
         if data is not None and leaf_hash(data) != leaf:
-            raise VerificationError(LedgerError.ENTRY_MISMATCH, "The entry given is not the entry this proof is about.")
+            raise VerificationError(
+                LedgerError.ENTRY_MISMATCH, N_("The entry given is not the entry this proof is about.")
+            )
         verify_inclusion(index, size, leaf, path, head.root_hash)
         return f"entry {index} is in {head.log} at size {size} (root {head.root_hash.hex()})"
     if "first" in bundle:
         first = _head_from(bundle.get("first_head"), log_key, keys, 0)  # type: ignore[arg-type]
         second = _head_from(bundle.get("second_head"), log_key, keys, quorum)  # type: ignore[arg-type]
         if (first.tree_size, second.tree_size) != (bundle.get("first"), bundle.get("second")):
-            raise LedgerInputError(LedgerError.TREE_SIZE_INVALID, "The proof is for other sizes than its heads.")
+            raise LedgerInputError(LedgerError.TREE_SIZE_INVALID, N_("The proof is for other sizes than its heads."))
         verify_consistency(first.tree_size, second.tree_size, first.root_hash, second.root_hash, path)
         return f"{second.log} at size {second.tree_size} extends size {first.tree_size}"
-    raise LedgerInputError(LedgerError.PROOF_MALFORMED, "This is neither an inclusion nor a consistency proof.")
+    raise LedgerInputError(LedgerError.PROOF_MALFORMED, N_("This is neither an inclusion nor a consistency proof."))
 
 
 def _list(value: object) -> list[object]:
     if not isinstance(value, list):
-        raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The proof has no path.")
+        raise LedgerInputError(LedgerError.PROOF_MALFORMED, N_("The proof has no path."))
     return value

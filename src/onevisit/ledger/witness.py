@@ -33,6 +33,7 @@ import httpx
 
 from onevisit.kernel.clock import Clock, SystemClock
 from onevisit.kernel.errors import AppError
+from onevisit.kernel.i18n import N_
 from onevisit.kernel.platform import Platform
 from onevisit.ledger.errors import LedgerError, LedgerInputError
 from onevisit.ledger.merkle import verify_consistency
@@ -74,7 +75,7 @@ def head_from_json(data: Mapping[str, Any]) -> ObservedHead:
         )
         return ObservedHead(head, unhex(str(data["public_key"]), what="public key"))
     except (KeyError, TypeError, ValueError) as exc:
-        raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The tree head is malformed.") from exc
+        raise LedgerInputError(LedgerError.PROOF_MALFORMED, N_("The tree head is malformed.")) from exc
 
 
 class HttpSource:
@@ -88,14 +89,14 @@ class HttpSource:
         try:
             response = self.client.get(self.base + path, params=params)
         except httpx.HTTPError as exc:
-            raise SourceUnavailableError(LedgerError.SOURCE_UNAVAILABLE, "The log could not be reached.") from exc
+            raise SourceUnavailableError(LedgerError.SOURCE_UNAVAILABLE, N_("The log could not be reached.")) from exc
         return self._json(response)
 
     def _post(self, path: str, body: Mapping[str, Any]) -> Any:
         try:
             response = self.client.post(self.base + path, json=dict(body))
         except httpx.HTTPError as exc:
-            raise SourceUnavailableError(LedgerError.SOURCE_UNAVAILABLE, "The log could not be reached.") from exc
+            raise SourceUnavailableError(LedgerError.SOURCE_UNAVAILABLE, N_("The log could not be reached.")) from exc
         return self._json(response)
 
     @staticmethod
@@ -104,14 +105,14 @@ class HttpSource:
             data = response.json()
         except ValueError as exc:
             raise SourceUnavailableError(
-                LedgerError.SOURCE_UNAVAILABLE, "The log answered with something not JSON."
+                LedgerError.SOURCE_UNAVAILABLE, N_("The log answered with something not JSON.")
             ) from exc
         if response.status_code >= 400:
             code = data.get("code", "") if isinstance(data, dict) else ""
             known = {c.value: c for c in LedgerError}
             raise LedgerInputError(
                 known.get(code, LedgerError.SOURCE_UNAVAILABLE),
-                "The log refused the request: %(detail)s",
+                N_("The log refused the request: %(detail)s"),
                 params={"detail": str(data.get("detail", "")) if isinstance(data, dict) else ""},
                 status=response.status_code,
             )
@@ -126,10 +127,12 @@ class HttpSource:
     def consistency_proof(self, log: str, first: int, second: int) -> list[bytes]:
         data = self._get(f"/logs/{log}/proofs/consistency", first=first, second=second)
         if not isinstance(data, dict) or data.get("first") != first or data.get("second") != second:
-            raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The log answered a consistency proof for other sizes.")
+            raise LedgerInputError(
+                LedgerError.PROOF_MALFORMED, N_("The log answered a consistency proof for other sizes.")
+            )
         path = data.get("path")
         if not isinstance(path, list):
-            raise LedgerInputError(LedgerError.PROOF_MALFORMED, "The consistency proof has no path.")
+            raise LedgerInputError(LedgerError.PROOF_MALFORMED, N_("The consistency proof has no path."))
         return [unhex(str(h), what="proof element") for h in path]
 
     def submit_cosignature(self, log: str, tree_size: int, cosignature: Cosignature) -> None:
@@ -236,7 +239,7 @@ class WitnessState:
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
                 raise LedgerInputError(
                     LedgerError.EXPORT_MALFORMED,
-                    "The witness state file %(path)s is unreadable.",
+                    N_("The witness state file %(path)s is unreadable."),
                     params={"path": str(path)},
                 ) from exc
 
@@ -322,16 +325,16 @@ class Witness:
         head = observed.head
         expected_key = previous.public_key if previous else self.pinned.get(log)
         if expected_key is not None and observed.public_key != expected_key:
-            raise LedgerInputError(LedgerError.KEY_MISMATCH, "The log now presents a different public key.")
+            raise LedgerInputError(LedgerError.KEY_MISMATCH, N_("The log now presents a different public key."))
         if head.log != log:
-            raise LedgerInputError(LedgerError.KEY_MISMATCH, "The head is for another log.")
+            raise LedgerInputError(LedgerError.KEY_MISMATCH, N_("The head is for another log."))
         head.verify(observed.public_key)
         if previous is None:
             return
         if head.tree_size < previous.tree_size:
             raise LedgerInputError(
                 LedgerError.HEAD_ROLLBACK,
-                "The log shrank from %(old)s to %(new)s entries.",
+                N_("The log shrank from %(old)s to %(new)s entries."),
                 params={"old": previous.tree_size, "new": head.tree_size},
             )
         proof = (
@@ -343,7 +346,12 @@ class Witness:
 
     def _refuse(self, source: LogSource, log: str, observed: ObservedHead | None, err: AppError) -> Outcome:
         previous = self.state.logs.get(log)
-        detail: dict[str, Any] = {"code": err.code.value}
+        # The message as a msgid and its parameters, so staff read it in their own language.
+        detail: dict[str, Any] = {
+            "code": err.code.value,
+            "message_id": err.message,
+            "message_params": {k: v if isinstance(v, int | str) else str(v) for k, v in err.params.items()},
+        }
         if previous is not None:
             detail |= {"trusted_tree_size": previous.tree_size, "trusted_root_hash": previous.root_hash.hex()}
         if observed is not None:

@@ -51,6 +51,8 @@ class Layout:
     durations: Floats  # [N, P] programmed green durations (fixed-time plan)
     yellow: Floats  # [N]
     in_speed: Floats = field(default_factory=lambda: np.zeros(0))  # [L_in] speed limit, m/s
+    #: internal (junction-box) lanes per signal; a vehicle there has passed the stop line
+    box_lanes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def size(self) -> int:
@@ -73,6 +75,8 @@ class Observation:
     in_queue: Floats  # [L_in] halted vehicles within the sensing distance upstream
     in_approach: Floats  # [L_in, len(ETA_BINS)] moving vehicles by time to stop line
     out_queue: Floats  # [L_out] halted vehicles within the sensing distance downstream
+    #: [N] vehicles standing still inside each junction (past the stop line, not yet on an exit)
+    box: Floats = field(default_factory=lambda: np.zeros(0))
 
 
 class Controller(Protocol):
@@ -145,6 +149,7 @@ def build_layout(net: Network, signal_ids: Sequence[str] | None = None) -> Layou
         durations=durations,
         yellow=np.array([s.yellow for s in signals]),
         in_speed=in_speed,
+        box_lanes=tuple(s.box_lanes for s in signals),
     )
 
 
@@ -152,7 +157,8 @@ def build_layout(net: Network, signal_ids: Sequence[str] | None = None) -> Layou
 class IntersectionReading:
     """What a live feed reports for one junction; lanes it omits count as empty.
 
-    ``approaching[lane]`` holds one count per :data:`ETA_BINS` bin.
+    ``approaching[lane]`` holds one count per :data:`ETA_BINS` bin; ``box`` is the number of
+    vehicles standing still inside the junction (a camera over the box; 0 if there is none).
     """
 
     phase: int
@@ -160,6 +166,7 @@ class IntersectionReading:
     queues: Mapping[str, float] = field(default_factory=dict)
     approaching: Mapping[str, Sequence[float]] = field(default_factory=dict)
     downstream: Mapping[str, float] = field(default_factory=dict)
+    box: float = 0.0
 
 
 def _bad(message: str) -> TrafficError:
@@ -180,6 +187,7 @@ def observation_from_readings(layout: Layout, time: float, readings: Mapping[str
         in_queue=np.zeros(len(layout.in_lanes)),
         in_approach=np.zeros((len(layout.in_lanes), len(ETA_BINS))),
         out_queue=np.zeros(len(layout.out_lanes)),
+        box=np.zeros(n),
     )
     n_phases = layout.n_phases
     for sid, reading in readings.items():
@@ -188,7 +196,7 @@ def observation_from_readings(layout: Layout, time: float, readings: Mapping[str
         i = index[sid]
         if not 0 <= reading.phase < n_phases[i]:
             raise _bad(f"signal {sid!r} has phases 0..{n_phases[i] - 1}, not {reading.phase}")
-        obs.phase[i], obs.phase_age[i] = reading.phase, reading.phase_age
+        obs.phase[i], obs.phase_age[i], obs.box[i] = reading.phase, reading.phase_age, reading.box
         for lane, q in reading.queues.items():
             obs.in_queue[_lane(in_index, lane, sid)] = q
         for lane, bins in reading.approaching.items():

@@ -58,6 +58,8 @@ class Signal:
     greens: tuple[str, ...]
     durations: tuple[float, ...]
     yellow: float
+    #: internal lanes of the junction(s) it controls: a vehicle there is inside the box
+    box_lanes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -127,7 +129,9 @@ def load_scenario(config: str | Path) -> Scenario:
     return Scenario(name, path, net_path, route_paths, begin, end)
 
 
-def _signal(tl: ET.Element, links: dict[int, list[tuple[str, str]]], path: Path) -> Signal | None:
+def _signal(
+    tl: ET.Element, links: dict[int, list[tuple[str, str]]], path: Path, box_lanes: tuple[str, ...] = ()
+) -> Signal | None:
     tl_id = tl.get("id", "")
     states: list[tuple[str, float]] = []
     for ph in tl.findall("phase"):
@@ -152,17 +156,18 @@ def _signal(tl: ET.Element, links: dict[int, list[tuple[str, str]]], path: Path)
         greens=tuple(greens),
         durations=tuple(durations),
         yellow=min(max(clearance), 6.0) if clearance else DEFAULT_YELLOW_S,
+        box_lanes=box_lanes,
     )
 
 
-def load_network(net_file: str | Path) -> Network:
-    """Parse a ``.net.xml``; raise ``NO_SIGNALS`` when no junction has a usable signal program."""
-    path = Path(net_file)
-    root = _parse_xml(path, "network file")
-    if root.tag != "net":
-        raise _fail(TrafficErrorCode.SCENARIO_MALFORMED, f"{path} is not a SUMO network (<net>)")
+def _lanes(root: ET.Element, path: Path) -> tuple[dict[str, tuple[float, float]], dict[str, list[str]]]:
+    """Normal lanes' (length, speed), and per junction prefix (``:J``) its internal lanes."""
     lengths: dict[str, tuple[float, float]] = {}
+    internal: dict[str, list[str]] = {}
     for edge in root.iter("edge"):
+        if edge.get("function") == "internal":
+            prefix = edge.get("id", "").rsplit("_", 1)[0]
+            internal.setdefault(prefix, []).extend(lane.get("id", "") for lane in edge.iter("lane"))
         if edge.get("function") in {"internal", "crossing", "walkingarea"}:
             continue
         for lane in edge.iter("lane"):
@@ -171,9 +176,20 @@ def load_network(net_file: str | Path) -> Network:
                 _float(lane.get("length"), 0.0, path, "length"),
                 _float(lane.get("speed"), 13.9, path, "speed"),
             )
+    return lengths, internal
+
+
+def load_network(net_file: str | Path) -> Network:
+    """Parse a ``.net.xml``; raise ``NO_SIGNALS`` when no junction has a usable signal program."""
+    path = Path(net_file)
+    root = _parse_xml(path, "network file")
+    if root.tag != "net":
+        raise _fail(TrafficErrorCode.SCENARIO_MALFORMED, f"{path} is not a SUMO network (<net>)")
+    lengths, internal = _lanes(root, path)
     succ: dict[str, list[str]] = {lid: [] for lid in lengths}
     pred: dict[str, list[str]] = {lid: [] for lid in lengths}
     tl_links: dict[str, dict[int, list[tuple[str, str]]]] = {}
+    tl_boxes: dict[str, set[str]] = {}  # signal -> junction prefixes its links pass through
     for con in root.iter("connection"):
         src = f"{con.get('from')}_{con.get('fromLane')}"
         dst = f"{con.get('to')}_{con.get('toLane')}"
@@ -184,6 +200,9 @@ def load_network(net_file: str | Path) -> Network:
         tl, index = con.get("tl"), con.get("linkIndex")
         if tl is not None and index is not None:
             tl_links.setdefault(tl, {}).setdefault(int(index), []).append((src, dst))
+            via = con.get("via")
+            if via:
+                tl_boxes.setdefault(tl, set()).add(via.rsplit("_", 2)[0])
     net = Network()
     for lid, (length, speed) in lengths.items():
         net.lanes[lid] = Lane(lid, length, speed, tuple(succ[lid]), tuple(pred[lid]))
@@ -191,7 +210,8 @@ def load_network(net_file: str | Path) -> Network:
         tl_id = logic.get("id", "")
         if tl_id in net.signals:
             continue  # the first program is the one SUMO runs by default
-        signal = _signal(logic, tl_links.get(tl_id, {}), path)
+        box = tuple(lane for prefix in sorted(tl_boxes.get(tl_id, ())) for lane in internal.get(prefix, ()))
+        signal = _signal(logic, tl_links.get(tl_id, {}), path, box)
         if signal is not None:
             net.signals[tl_id] = signal
     if not net.signals:

@@ -67,7 +67,15 @@ def run(
     with tempfile.TemporaryDirectory(prefix="onevisit-sumo-") as tmp:
         tripinfo = Path(tmp) / "tripinfo.xml"
         with Simulation(
-            scenario, net, layout, seed=seed, backend=backend, tripinfo=tripinfo, end=end, all_red=all_red
+            scenario,
+            net,
+            layout,
+            seed=seed,
+            backend=backend,
+            tripinfo=tripinfo,
+            end=end,
+            all_red=all_red,
+            clear_box=float(getattr(controller, "clear_box_s", 0.0)),
         ) as sim:
             version = sim.version
             stop = sim.end

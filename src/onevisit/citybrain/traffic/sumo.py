@@ -25,7 +25,7 @@ import numpy as np
 from onevisit.citybrain.traffic.errors import TrafficError, TrafficErrorCode
 from onevisit.citybrain.traffic.interface import Ints, Layout, Observation
 from onevisit.citybrain.traffic.network import GREEN, Network, Scenario
-from onevisit.citybrain.traffic.sensing import Detectors
+from onevisit.citybrain.traffic.sensing import HALT_SPEED, Detectors
 
 # TraCI constants (stable since SUMO 1.0): subscription variable ids.
 VAR_DEPARTED_IDS = 0x74
@@ -114,11 +114,20 @@ class Simulation:
         tripinfo: Path | None = None,
         end: float | None = None,
         all_red: float = 0.0,
+        clear_box: float = 0.0,
     ) -> None:
-        """``all_red``: seconds of red after each yellow (experimental; 0 is the RESCO protocol)."""
+        """``all_red``: seconds of red after each yellow (experimental; 0 is the RESCO protocol).
+
+        ``clear_box``: after the yellow, hold red while vehicles stand still inside the junction box,
+        for at most this many seconds (see :attr:`.interface.Observation.box`); 0 disables it.
+        """
         self.scenario, self.layout, self.backend = scenario, layout, backend
         self.all_red = all_red
+        self.clear_box = clear_box
         self._red: dict[int, str] = {}
+        self._box_of = {lane: i for i, lanes in enumerate(layout.box_lanes) for lane in lanes}
+        self.box = np.zeros(layout.size)
+        self.red_held = np.zeros(layout.size)
         self.end = scenario.end if end is None else min(end, scenario.end)
         self.detectors = Detectors(net, layout)
         self.traci: Any = backend.module
@@ -169,7 +178,12 @@ class Simulation:
         pos = np.fromiter((r[VAR_LANE_POSITION] for r in results.values()), float, len(results))
         spd = np.fromiter((r[VAR_SPEED] for r in results.values()), float, len(results))
         in_q, in_a, out_q = self.detectors.read(rows, pos, spd)
-        transition = self.yellow_left > 0
+        box_of = self._box_of
+        inside = [
+            box_of[lane] for r in results.values() if (lane := r[VAR_LANE_ID]) in box_of and r[VAR_SPEED] < HALT_SPEED
+        ]
+        self.box = np.bincount(np.asarray(inside, dtype=np.int64), minlength=self.layout.size).astype(float)
+        transition = (self.yellow_left > 0) | (self.red_held > 0)
         return Observation(
             time=self.time,
             phase=self.phase.copy(),
@@ -178,11 +192,12 @@ class Simulation:
             in_queue=in_q,
             in_approach=in_a,
             out_queue=out_q,
+            box=self.box.copy(),
         )
 
     def apply(self, target: Ints) -> None:
         """Start the transition to ``target`` wherever it differs and no yellow is running."""
-        change = np.flatnonzero((target != self.phase) & (self.yellow_left <= 0))
+        change = np.flatnonzero((target != self.phase) & (self.yellow_left <= 0) & (self.red_held <= 0))
         valid = self.layout.n_phases
         for i in change:
             new = int(target[i])
@@ -194,7 +209,7 @@ class Simulation:
             if "y" in yellow and self.layout.yellow[i] > 0:
                 self.traci.trafficlight.setRedYellowGreenState(self.layout.ids[i], yellow)
                 self.yellow_left[i] = self.layout.yellow[i] + self.all_red
-                if self.all_red > 0:
+                if self.all_red > 0 or self.clear_box > 0:
                     self._red[int(i)] = yellow.replace("y", "r")
             else:
                 self._green(int(i))
@@ -217,7 +232,18 @@ class Simulation:
             if 0 < self.yellow_left[k] <= self.all_red:  # yellow over: clear the junction
                 sid = self.layout.ids[k]
                 self.traci.trafficlight.setRedYellowGreenState(sid, self._red.pop(k))
-        for i in np.flatnonzero(running & (self.yellow_left <= 0)):
+        finishing = (running & (self.yellow_left <= 0)) | (self.red_held > 0)
+        if self.clear_box > 0:
+            # Vehicles still inside the box (a left turner that waited for a gap, one yielding to
+            # it) would meet the next phase's traffic there and lock the junction: keep red.
+            hold = finishing & (self.box > 0) & (self.red_held < self.clear_box)
+            for j in map(int, np.flatnonzero(hold & (self.red_held <= 0))):
+                if j in self._red:
+                    self.traci.trafficlight.setRedYellowGreenState(self.layout.ids[j], self._red[j])
+            self.red_held = np.where(hold, self.red_held + 1.0, 0.0)
+            finishing &= ~hold
+        for i in np.flatnonzero(finishing):
+            self._red.pop(int(i), None)
             self._green(int(i))
         departed = self.traci.simulation.getSubscriptionResults().get(VAR_DEPARTED_IDS, ())
         for vid in departed:

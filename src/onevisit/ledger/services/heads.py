@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onevisit.kernel.i18n import N_
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.ledger.config import LedgerConfig, get_ledger_config, log_keys
 from onevisit.ledger.errors import LedgerError, LedgerNotFoundError, LedgerStorageError, VerificationError
@@ -53,13 +54,13 @@ def sign_head(uow: UnitOfWork, log_name: str, *, config: LedgerConfig | None = N
     root = root_at(session, log_name, log.tree_size)
     if root != log.root_hash:
         raise LedgerStorageError(
-            LedgerError.STORAGE_INCOMPLETE, "The log's stored subtrees do not match its recorded root; not signing."
+            LedgerError.STORAGE_INCOMPLETE, N_("The log's stored subtrees do not match its recorded root; not signing.")
         )
     key = log_keys(uow.platform.settings, config).for_log(log.name)
     if key.public != log.public_key:
         raise VerificationError(
             LedgerError.KEY_MISMATCH,
-            "The configured ledger key is not the key log %(log)s was created with.",
+            N_("The configured ledger key is not the key log %(log)s was created with."),
             params={"log": log.name},
         )
     head = TreeHead(log.name, log.log_id, log.tree_size, root, to_millis(uow.clock.now())).signed_with(key)
@@ -81,20 +82,34 @@ def sign_head(uow: UnitOfWork, log_name: str, *, config: LedgerConfig | None = N
     return row
 
 
-def sign_due_heads(uow: UnitOfWork, *, config: LedgerConfig | None = None) -> list[LedgerHead]:
-    """For a periodic job: signs a head for every log that grew since its last head and
-    whose last head is older than the configured interval (or that has none)."""
-    config = config or get_ledger_config()
-    signed: list[LedgerHead] = []
-    now_ms = to_millis(uow.clock.now())
-    for log in list_logs(uow.session):
-        last = latest_head_row(uow.session, log)
-        if last is not None and (
-            last.tree_size == log.tree_size or now_ms - last.timestamp < config.head_interval_seconds * 1000
-        ):
+def due_logs(session: Session, now_ms: int, interval_seconds: int) -> list[str]:
+    """Logs that grew since their last head and whose last head is at least
+    ``interval_seconds`` old, or that have entries and no head yet."""
+    due: list[str] = []
+    for log in list_logs(session):
+        last = latest_head_row(session, log)
+        if last is None:
+            if log.tree_size > 0:
+                due.append(log.name)
             continue
-        signed.append(sign_head(uow, log.name, config=config))
-    return signed
+        if last.tree_size != log.tree_size and now_ms - last.timestamp >= interval_seconds * 1000:
+            due.append(log.name)
+    return due
+
+
+def sign_due_heads(
+    uow: UnitOfWork, *, config: LedgerConfig | None = None, interval_seconds: int | None = None
+) -> list[LedgerHead]:
+    """Signs a head for every due log (:func:`due_logs`), in this unit of work.
+
+    ``interval_seconds`` defaults to the configured head interval (0: every log that grew).
+    The loop in :mod:`onevisit.ledger.signer` signs each log in its own unit of work instead,
+    so that one log's failure does not hold back the others.
+    """
+    config = config or get_ledger_config()
+    interval = config.head_interval(uow.platform.settings) if interval_seconds is None else interval_seconds
+    now_ms = to_millis(uow.clock.now())
+    return [sign_head(uow, name, config=config) for name in due_logs(uow.session, now_ms, interval)]
 
 
 def latest_head_row(session: Session, log: LedgerLog) -> LedgerHead | None:
@@ -109,11 +124,15 @@ def head_row(session: Session, log: LedgerLog, tree_size: int | None) -> LedgerH
         if tree_size is None
         else session.scalar(select(LedgerHead).where(LedgerHead.log_id == log.id, LedgerHead.tree_size == tree_size))
     )
+    if row is None and tree_size is None:
+        raise LedgerNotFoundError(
+            LedgerError.HEAD_NOT_FOUND, N_("Log %(log)s has no signed tree head."), params={"log": log.name}
+        )
     if row is None:
         raise LedgerNotFoundError(
             LedgerError.HEAD_NOT_FOUND,
-            "Log %(log)s has no signed tree head%(what)s.",
-            params={"log": log.name, "what": "" if tree_size is None else f" of size {tree_size}"},
+            N_("Log %(log)s has no signed tree head of size %(size)s."),
+            params={"log": log.name, "size": tree_size},
         )
     return row
 

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from onevisit.kernel.i18n import N_
+from onevisit.ledger.config import get_ledger_config
 from onevisit.ledger.errors import LedgerError, LedgerInputError, LedgerNotFoundError
-from onevisit.ledger.merkle import Piece, consistency_ranges, hash_ranges, inclusion_ranges
-from onevisit.ledger.services.logs import fetch_pieces
+from onevisit.ledger.merkle import HASH_SIZE, Piece, consistency_ranges, hash_ranges, inclusion_ranges
+from onevisit.ledger.services.logs import driver_rows, fetch_pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,16 +34,26 @@ class ConsistencyProof:
     path: list[bytes]
 
 
+def _prepare(session: Session) -> str:
+    """The placeholder for this database; on SQLite, memory-maps the file once per connection."""
+    if session.get_bind().dialect.name != "sqlite":
+        return "%s"
+    connection = session.connection().connection
+    if not connection.info.get("ledger_mmap"):
+        mmap_bytes = get_ledger_config().sqlite_mmap_bytes
+        if mmap_bytes:
+            driver_rows(session, f"PRAGMA mmap_size={int(mmap_bytes)}", ())
+        connection.info["ledger_mmap"] = True
+    return "?"
+
+
 def _log_row(session: Session, log_name: str) -> tuple[int, int]:
-    q = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
-    row = (
-        session.connection()
-        .exec_driver_sql(f"SELECT id, tree_size FROM ledger_logs WHERE name = {q}", (log_name,))  # noqa: S608 - a placeholder only
-        .first()
-    )
+    q = _prepare(session)
+    rows = driver_rows(session, f"SELECT id, tree_size FROM ledger_logs WHERE name = {q}", (log_name,))  # noqa: S608 - a placeholder only
+    row = rows[0] if rows else None
     if row is None:
         raise LedgerNotFoundError(
-            LedgerError.LOG_UNKNOWN, "There is no ledger log named %(log)s.", params={"log": log_name[:64]}
+            LedgerError.LOG_UNKNOWN, N_("There is no ledger log named %(log)s."), params={"log": log_name[:64]}
         )
     return int(row[0]), int(row[1])
 
@@ -50,7 +62,7 @@ def _check_within(tree_size: int, current: int) -> None:
     if tree_size > current:
         raise LedgerInputError(
             LedgerError.TREE_SIZE_INVALID,
-            "The log has %(current)s entries; there is no tree of %(size)s entries yet.",
+            N_("The log has %(current)s entries; there is no tree of %(size)s entries yet."),
             params={"current": current, "size": tree_size},
         )
 
@@ -88,5 +100,52 @@ def root_at(session: Session, log_name: str, tree_size: int) -> bytes:
     log_id, current = _log_row(session, log_name)
     _check_within(tree_size, current)
     if tree_size < 0:
-        raise LedgerInputError(LedgerError.TREE_SIZE_INVALID, "A tree size cannot be negative.")
+        raise LedgerInputError(LedgerError.TREE_SIZE_INVALID, N_("A tree size cannot be negative."))
     return hash_ranges([(0, tree_size)], lambda pieces: fetch_pieces(session, log_id, pieces))[0]
+
+
+def find_entries(session: Session, log_name: str, leaf: bytes, *, limit: int = 100) -> list[int]:
+    """Indices of the entries whose leaf hash is ``leaf``, smallest first (one index probe).
+
+    A holder of a receipt or prescription can compute its leaf hash,
+    ``SHA-256(0x00 ‖ entry bytes)``, without knowing where it landed in the log.
+    """
+    leaf = _leaf_arg(leaf)
+    log_id, _ = _log_row(session, log_name)
+    q = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
+    rows = driver_rows(
+        session,
+        f"SELECT idx FROM ledger_entries WHERE log_id = {q} AND leaf_hash = {q} ORDER BY idx LIMIT {q}",  # noqa: S608 - placeholders only
+        (log_id, leaf, max(1, min(limit, 1000))),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def prove_inclusion_by_hash(
+    session: Session, log_name: str, leaf: bytes, tree_size: int | None = None
+) -> InclusionProof:
+    """The inclusion proof of the first entry with leaf hash ``leaf`` in the tree of ``tree_size``
+    entries (default: the whole log), like RFC 6962's ``get-proof-by-hash``."""
+    leaf = _leaf_arg(leaf)
+    log_id, current = _log_row(session, log_name)
+    size = current if tree_size is None else tree_size
+    _check_within(size, current)
+    q = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
+    rows = driver_rows(
+        session,
+        f"SELECT idx FROM ledger_entries WHERE log_id = {q} AND leaf_hash = {q} AND idx < {q} ORDER BY idx LIMIT 1",  # noqa: S608 - placeholders only
+        (log_id, leaf, size),
+    )
+    if not rows:
+        raise LedgerNotFoundError(
+            LedgerError.ENTRY_UNKNOWN,
+            N_("No entry with leaf hash %(leaf_hash)s is in the first %(size)s entries of log %(log)s."),
+            params={"leaf_hash": leaf.hex(), "size": size, "log": log_name},
+        )
+    return prove_inclusion(session, log_name, int(rows[0][0]), size)
+
+
+def _leaf_arg(leaf: bytes) -> bytes:
+    if not isinstance(leaf, bytes | bytearray) or len(leaf) != HASH_SIZE:
+        raise LedgerInputError(LedgerError.PROOF_MALFORMED, N_("A leaf hash is 32 bytes (64 hexadecimal characters)."))
+    return bytes(leaf)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onevisit.kernel.i18n import N_
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.ledger.config import LedgerConfig, get_ledger_config
 from onevisit.ledger.errors import LedgerError, LedgerInputError, LedgerNotFoundError
@@ -25,28 +26,28 @@ from onevisit.ledger.services.logs import find_log
 from onevisit.ledger.signing import Cosignature, alert_message, public_key_from_bytes, verify_signature
 
 WITNESS_NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
-ALERT_KINDS = frozenset(
-    {
-        LedgerError.HEAD_INCONSISTENT.value,
-        LedgerError.HEAD_ROLLBACK.value,
-        LedgerError.SIGNATURE_INVALID.value,
-        LedgerError.SIGNATURE_MISSING.value,
-        LedgerError.KEY_MISMATCH.value,
-        LedgerError.PROOF_INVALID.value,
-        LedgerError.PROOF_MALFORMED.value,
-        LedgerError.ROOT_MISMATCH.value,
-        LedgerError.TREE_SIZE_INVALID.value,
-        LedgerError.STORAGE_INCOMPLETE.value,
-        LedgerError.LOG_UNKNOWN.value,
-    }
-)
+#: What each kind of refusal means, for the staff page (translated there).
+ALERT_LABELS: dict[str, str] = {
+    LedgerError.HEAD_INCONSISTENT.value: N_("Inconsistent history (a fork or a rewrite)"),
+    LedgerError.HEAD_ROLLBACK.value: N_("The log shrank (a rollback)"),
+    LedgerError.SIGNATURE_INVALID.value: N_("Invalid signature"),
+    LedgerError.SIGNATURE_MISSING.value: N_("Missing signature"),
+    LedgerError.KEY_MISMATCH.value: N_("The log's key changed"),
+    LedgerError.PROOF_INVALID.value: N_("Invalid proof"),
+    LedgerError.PROOF_MALFORMED.value: N_("Malformed answer from the log"),
+    LedgerError.ROOT_MISMATCH.value: N_("Root hash mismatch"),
+    LedgerError.TREE_SIZE_INVALID.value: N_("Impossible tree size"),
+    LedgerError.STORAGE_INCOMPLETE.value: N_("Stored tree data incomplete"),
+    LedgerError.LOG_UNKNOWN.value: N_("Unknown log"),
+}
+ALERT_KINDS = frozenset(ALERT_LABELS)
 
 
 def find_witness(session: Session, name: str) -> LedgerWitness:
     witness = session.scalar(select(LedgerWitness).where(LedgerWitness.name == name))
     if witness is None or not witness.active:
         raise LedgerNotFoundError(
-            LedgerError.WITNESS_UNKNOWN, "No active witness is registered as %(name)s.", params={"name": name[:64]}
+            LedgerError.WITNESS_UNKNOWN, N_("No active witness is registered as %(name)s."), params={"name": name[:64]}
         )
     return witness
 
@@ -59,7 +60,7 @@ def register_witness(uow: UnitOfWork, name: str, public_key: bytes, *, descripti
     if not WITNESS_NAME.match(name):
         raise LedgerInputError(
             LedgerError.WITNESS_NAME_INVALID,
-            "A witness name is 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter.",
+            N_("A witness name is 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter."),
         )
     public_key_from_bytes(public_key)
     session = uow.session
@@ -68,7 +69,7 @@ def register_witness(uow: UnitOfWork, name: str, public_key: bytes, *, descripti
     )
     if clash is not None:
         raise LedgerInputError(
-            LedgerError.WITNESS_EXISTS, "A witness with this name or key is already registered.", status=409
+            LedgerError.WITNESS_EXISTS, N_("A witness with this name or key is already registered."), status=409
         )
     witness = LedgerWitness(
         name=name, public_key=public_key, description=description[:200], registered_at=uow.clock.now(), active=True
@@ -156,7 +157,9 @@ def submit_witness_alert(
     """A witness reports a head it refused; the report must carry the witness's signature."""
     witness = find_witness(uow.session, witness_name)
     if kind not in ALERT_KINDS:
-        raise LedgerInputError(LedgerError.PROOF_MALFORMED, "Unknown alert kind %(kind)s.", params={"kind": kind[:64]})
+        raise LedgerInputError(
+            LedgerError.PROOF_MALFORMED, N_("Unknown alert kind %(kind)s."), params={"kind": kind[:64]}
+        )
     verify_signature(
         witness.public_key,
         signature,

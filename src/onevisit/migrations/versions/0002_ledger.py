@@ -74,6 +74,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("log_id", "idx", name=op.f("pk_ledger_entries")),
         sqlite_with_rowid=False,
     )
+    # Lookup by leaf hash (a receipt holder asks for a proof without knowing the index).
+    op.create_index("ix_ledger_entries_leaf_hash", "ledger_entries", ["log_id", "leaf_hash"], unique=False)
     op.create_table(
         "ledger_heads",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
@@ -125,6 +127,7 @@ def downgrade() -> None:
     op.drop_table("ledger_cosignatures")
     op.drop_table("ledger_nodes")
     op.drop_table("ledger_heads")
+    op.drop_index("ix_ledger_entries_leaf_hash", table_name="ledger_entries")
     op.drop_table("ledger_entries")
     with op.batch_alter_table("ledger_alerts", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_alerts_witness")

@@ -43,6 +43,8 @@ class AdaptivePressure:
     out_weight: float = 1.0
     patience: float = 120.0
     patience_gain: float = 0.2
+    #: after a yellow, the signal keeps red while vehicles remain in the junction, up to this long
+    clear_box_s: float = 6.0
     name: str = "adaptive"
 
     def __post_init__(self) -> None:

@@ -1,0 +1,1 @@
+"""Payment services: the only code that changes payment state (see docs/payments.md)."""

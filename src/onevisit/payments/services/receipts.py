@@ -1,0 +1,220 @@
+"""Fiscal e-receipts: issued in the settling transaction, registered on the ledger's
+``receipts`` log, rendered as a PDF with a QR code, verifiable publicly, claimable once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onevisit import ledger
+from onevisit.identity.models import Department, Enterprise, Person
+from onevisit.kernel.actors import Principal
+from onevisit.kernel.errors import Conflict, Forbidden, NotFound
+from onevisit.kernel.i18n import N_
+from onevisit.kernel.uow import UnitOfWork
+from onevisit.payments.errors import PaymentError
+from onevisit.payments.events import ReceiptIssued
+from onevisit.payments.models import Bill, PaymentOrder, Receipt, ReceiptClaim
+
+RECEIPT_LOG = "receipts"
+REGISTER_BATCH = 1000
+
+
+def verify_code(secret: str, number: str) -> str:
+    return hmac.new(secret.encode(), b"receipt:" + number.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def record_of(receipt: Receipt) -> dict[str, object]:
+    """What the ledger holds for a receipt (integers and strings only: canonical JSON)."""
+    return {
+        "type": "receipt",
+        "number": receipt.number,
+        "amount_fen": receipt.amount_fen,
+        "department_id": receipt.department_id,
+        "issued_at": receipt.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "items": [[i["name"], i["amount_fen"]] for i in receipt.items],
+        "payer": receipt.payer_name,
+    }
+
+
+def _digest(record: dict[str, object]) -> str:
+    return hashlib.sha256(
+        json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _payer_name(uow: UnitOfWork, bill: Bill) -> str:
+    if bill.payer_person_id is not None:
+        person = uow.session.get(Person, bill.payer_person_id)
+        return person.name if person else ""
+    enterprise = uow.session.get(Enterprise, bill.payer_enterprise_id)
+    return enterprise.name if enterprise else ""
+
+
+def issue_receipt(uow: UnitOfWork, order: PaymentOrder, bill: Bill) -> Receipt:
+    now = uow.clock.now()
+    number = f"ZJ{now:%Y}{order.id:012d}"
+    receipt = Receipt(
+        number=number,
+        verify_code=verify_code(uow.platform.settings.secret_key, number),
+        order_id=order.id,
+        bill_id=bill.id,
+        payer_name=_payer_name(uow, bill),
+        department_id=bill.department_id,
+        items=list(bill.items),
+        amount_fen=order.amount_fen,
+        channel=order.channel,
+        issued_at=now.replace(microsecond=0),
+        digest="",
+    )
+    receipt.digest = _digest(record_of(receipt))
+    uow.session.add(receipt)
+    uow.emit(ReceiptIssued(receipt_number=number, bill_number=bill.number, amount_fen=order.amount_fen))
+    return receipt
+
+
+def register_pending(uow: UnitOfWork, *, limit: int = REGISTER_BATCH) -> int:
+    """Registers receipts not yet on the ledger, in one batch (one lock on the log).
+
+    Rows are claimed with a conditional update (``ledger_index IS NULL`` → ``-1``) so that
+    concurrent batches never register the same receipt twice."""
+    session = uow.session
+    ids = list(
+        session.scalars(select(Receipt.id).where(Receipt.ledger_index.is_(None)).order_by(Receipt.id).limit(limit))
+    )
+    if not ids:
+        return 0
+    claimed = list(
+        session.scalars(
+            update(Receipt)
+            .where(Receipt.id.in_(ids), Receipt.ledger_index.is_(None))
+            .values(ledger_index=-1)
+            .returning(Receipt.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not claimed:
+        return 0
+    rows = list(session.scalars(select(Receipt).where(Receipt.id.in_(claimed)).order_by(Receipt.id)))
+    refs = ledger.append_many(uow, RECEIPT_LOG, [record_of(r) for r in rows])
+    for row, ref in zip(rows, refs, strict=True):
+        row.ledger_index = ref.index
+    return len(rows)
+
+
+def on_receipt_issued(uow: UnitOfWork, event: ReceiptIssued) -> None:
+    """Subscriber: registers the new receipt (and any others waiting) on the ledger."""
+    register_pending(uow)
+
+
+def find_receipt(session: Session, number: str) -> Receipt:
+    receipt = session.scalar(select(Receipt).where(Receipt.number == number))
+    if receipt is None:
+        raise NotFound(PaymentError.RECEIPT_NOT_FOUND, N_("There is no receipt with this number."))
+    return receipt
+
+
+def verified_receipt(session: Session, number: str, code: str) -> Receipt:
+    """A receipt by number and the verification code printed under its QR code."""
+    receipt = session.scalar(select(Receipt).where(Receipt.number == number))
+    if receipt is None or not hmac.compare_digest(receipt.verify_code, code.lower()):
+        raise NotFound(PaymentError.RECEIPT_NOT_FOUND, N_("No receipt matches this number and verification code."))
+    return receipt
+
+
+def receipts_of(session: Session, principal: Principal, limit: int = 200) -> list[Receipt]:
+    conditions = []
+    if principal.person_id is not None:
+        conditions.append(Bill.payer_person_id == principal.person_id)
+    if principal.enterprise_ids:
+        conditions.append(Bill.payer_enterprise_id.in_(sorted(principal.enterprise_ids)))
+    if not conditions:
+        return []
+    from sqlalchemy import or_
+
+    return list(
+        session.scalars(
+            select(Receipt)
+            .join(Bill, Bill.id == Receipt.bill_id)
+            .where(or_(*conditions))
+            .order_by(Receipt.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def receipt_for(session: Session, principal: Principal, number: str) -> Receipt:
+    """A receipt of the principal's own bills (others: not found)."""
+    receipt = session.scalar(select(Receipt).where(Receipt.number == number))
+    if receipt is not None:
+        bill = session.get(Bill, receipt.bill_id)
+        if bill is not None and (
+            (bill.payer_person_id is not None and bill.payer_person_id == principal.person_id)
+            or (bill.payer_enterprise_id is not None and bill.payer_enterprise_id in principal.enterprise_ids)
+        ):
+            return receipt
+    raise NotFound(PaymentError.RECEIPT_NOT_FOUND, N_("There is no receipt with this number."))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    receipt: Receipt
+    claim: ReceiptClaim
+
+
+def claim_receipt(uow: UnitOfWork, *, number: str, code: str, claim_reference: str) -> ClaimResult:
+    """An insurer or employer (acting for its enterprise) claims a receipt for reimbursement.
+
+    One claim per receipt, ever: a second claim — by anyone — is refused (409)."""
+    enterprise_id = uow.actor.acting_for_enterprise_id
+    if enterprise_id is None:
+        raise Forbidden(
+            PaymentError.CLAIMANT_REQUIRED, N_("Choose the enterprise you act for before claiming a receipt.")
+        )
+    receipt = verified_receipt(uow.session, number, code)
+    if uow.session.get(ReceiptClaim, receipt.id) is not None:
+        raise _already_claimed()
+    claim = ReceiptClaim(
+        receipt_id=receipt.id,
+        enterprise_id=enterprise_id,
+        claim_reference=claim_reference[:64],
+        claimed_at=uow.clock.now(),
+    )
+    uow.session.add(claim)
+    try:
+        uow.session.flush()
+    except IntegrityError as exc:  # a concurrent claim won
+        raise _already_claimed() from exc
+    ref = ledger.append(
+        uow,
+        RECEIPT_LOG,
+        {
+            "type": "claim",
+            "number": receipt.number,
+            "enterprise_id": enterprise_id,
+            "claimed_at": claim.claimed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+    )
+    claim.ledger_index = ref.index
+    uow.audit("payments.receipt_claimed", "receipt", receipt.number, {"enterprise_id": enterprise_id})
+    return ClaimResult(receipt, claim)
+
+
+def _already_claimed() -> Conflict:
+    return Conflict(
+        PaymentError.RECEIPT_ALREADY_CLAIMED, N_("This receipt has already been claimed for reimbursement.")
+    )
+
+
+def claim_of(session: Session, receipt: Receipt) -> ReceiptClaim | None:
+    return session.get(ReceiptClaim, receipt.id)
+
+
+def department_of(session: Session, receipt: Receipt) -> Department | None:
+    return session.get(Department, receipt.department_id)
