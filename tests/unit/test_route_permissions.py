@@ -108,6 +108,39 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("GET", "/api/v1/identity/credit-codes/{value}"),
         ("GET", "/api/v1/ledger/logs/{log}/proofs/inclusion-by-hash"),
         ("GET", "/dev/messages"),
+        ("GET", "/me/data"),
+        ("POST", "/me/data/consents"),
+        ("POST", "/me/data/consents/revoke"),
+        ("GET", "/staff/datahub"),
+        ("GET", "/staff/datahub/usage"),
+        ("GET", "/api/v1/datahub/items"),
+        ("POST", "/api/v1/datahub/dossier"),
+        ("POST", "/api/v1/datahub/approvals"),
+        ("POST", "/api/v1/datahub/approvals/revoke"),
+        ("GET", "/api/v1/me/data-accesses"),
+        ("POST", "/api/v1/me/consents"),
+        ("POST", "/api/v1/me/consents/{use}/revoke"),
+        ("GET", "/payments/bills"),
+        ("POST", "/payments/bills/find"),
+        ("GET", "/payments/bills/{number}"),
+        ("POST", "/payments/bills/{number}/pay"),
+        ("GET", "/payments/orders/{number}/return"),
+        ("GET", "/payments/receipts"),
+        ("GET", "/payments/receipts/{number}"),
+        ("GET", "/payments/receipts/{number}/pdf"),
+        ("GET", "/receipts/verify/{number}"),
+        ("GET", "/staff/payments"),
+        ("POST", "/staff/payments/reconcile"),
+        ("GET", "/api/v1/payments/bills"),
+        ("GET", "/api/v1/payments/bills/{number}"),
+        ("POST", "/api/v1/payments/orders"),
+        ("GET", "/api/v1/payments/orders/{number}"),
+        ("POST", "/api/v1/payments/notify/{channel}"),
+        ("GET", "/api/v1/payments/receipts"),
+        ("GET", "/api/v1/payments/receipts/{number}/verify"),
+        ("POST", "/api/v1/payments/receipts/{number}/claim"),
+        ("POST", "/api/v1/payments/orders/{number}/refunds"),
+        ("POST", "/api/v1/payments/reconciliations"),
         ("GET", "/citybrain"),
         ("POST", "/api/v1/citybrain/areas"),
         ("GET", "/api/v1/citybrain/areas"),
@@ -134,6 +167,9 @@ def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
     assert names[("POST", "/logout")] == ["login"]
     assert names[("GET", "/")] == ["public"]
     assert names[("GET", "/enterprises/{credit_code}")] == ["enterprise.portal"]
+    assert names[("GET", "/staff/payments")] == ["payments.manage"]
+    assert names[("POST", "/api/v1/payments/notify/{channel}")] == ["public"]
+    assert names[("POST", "/api/v1/payments/receipts/{number}/claim")] == ["enterprise.portal"]
     assert names[("GET", "/api/v1/ledger/logs/{log}/proofs/inclusion-by-hash")] == ["public"]
     assert names[("POST", "/api/v1/citybrain/areas/{name}/readings")] == ["citybrain.operate"]
     assert names[("GET", "/citybrain")] == ["citybrain.read"]

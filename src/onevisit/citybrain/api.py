@@ -55,6 +55,7 @@ def _area_out(area: Area) -> AreaOut:
         controller=area.controller.name,
         signals=[SignalOut(id=sid, phases=phase_movements(layout, i)) for i, sid in enumerate(layout.ids)],
         time=area.time,
+        clear_box_s=float(getattr(area.controller, "clear_box_s", 0.0)),
     )
 
 

@@ -55,6 +55,11 @@ class AreaOut(BaseModel):
     controller: str
     signals: list[SignalOut]
     time: float | None = None
+    clear_box_s: float = Field(
+        default=0.0,
+        description="after each yellow the signal should stay red while vehicles stand inside the junction, "
+        "for at most this many seconds (the controller's clearance rule; 0 = none)",
+    )
 
 
 class ReadingIn(Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -97,6 +98,36 @@ class ItemSchema(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("field names must be unique")
         return value
+
+    def compiled(self) -> Callable[[dict[str, Any]], tuple[dict[str, Any], list[str]]]:
+        """:meth:`convert` with the field list unpacked once (for imports of millions of rows)."""
+        plain = [(f.name, f.max_length, f.required) for f in self.fields if f.type == "string"]
+        typed = [(f.name, f.convert) for f in self.fields if f.type != "string"]
+
+        def convert(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+            out: dict[str, Any] = {}
+            problems: list[str] = []
+            for name, limit, required in plain:
+                value = raw.get(name)
+                text = "" if value is None else str(value).strip()
+                if not text:
+                    if required:
+                        problems.append(f"{name}: a value is required")
+                elif len(text) > limit:
+                    problems.append(f"{name}: longer than {limit} characters")
+                else:
+                    out[name] = text
+            for name, check in typed:
+                try:
+                    converted = check(raw.get(name))
+                except ValueError as exc:
+                    problems.append(f"{name}: {exc}")
+                    continue
+                if converted is not None:
+                    out[name] = converted
+            return out, problems
+
+        return convert
 
     def convert(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """A record converted field by field, with every problem (``"field: message"``)."""

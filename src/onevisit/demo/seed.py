@@ -30,6 +30,7 @@ from onevisit.identity.services.people import ID_KIND, PHONE_KIND, ensure_region
 from onevisit.kernel.actors import system_actor
 from onevisit.kernel.crypto import PersonalDataVault
 from onevisit.kernel.platform import Platform
+from onevisit.payments.demo import seed_payments
 
 CHUNK = 20_000
 PERSON_COLUMNS = (
@@ -116,6 +117,7 @@ def seed_province(
                     _load_enterprises(writer, firms, created, step.advance)
             with bar.phase("accounts", "Creating demo accounts", 1):
                 report.accounts = create_demo_accounts(uow, _person_id)
+                seed_payments(uow, seed=seed, people=citizens, enterprises=enterprises)
                 uow.audit(
                     "demo.seed", "region", PROVINCE_CODE,
                     {"seed": seed, "citizens": citizens, "enterprises": enterprises,

@@ -14,7 +14,7 @@ from onevisit.ledger.models import LedgerLog
 from onevisit.ledger.services import witnesses
 from onevisit.ledger.signing import SigningKey, parse_public_key
 from onevisit.ledger.verify import verify_proof
-from onevisit.ledger.witness import DatabaseSource, Witness, WitnessState
+from onevisit.ledger.witness import DatabaseSource, LogState, Witness, WitnessState
 from tests.common.factories import make_clerk, make_department
 from tests.functional.conftest import Browser
 
@@ -69,12 +69,10 @@ def test_staff_read_a_witness_refusal_in_their_language(platform: Platform, clie
     witness = Witness("zj-court", key, WitnessState(tmp_path / "w.json"), clock=platform.clock)
     source = DatabaseSource(platform)
     assert witness.check(source, "receipts").status == "cosigned"
-    with platform.uow() as uow:  # the log "shrinks": a rollback the witness must refuse
-        log = uow.session.scalar(select(LedgerLog).where(LedgerLog.name == "receipts"))
+    with platform.db.session() as session:  # the witness saw 9 entries once: 4 now is a rollback
+        log = session.scalar(select(LedgerLog).where(LedgerLog.name == "receipts"))
         assert log is not None
-        witness.state.logs["receipts"] = witness.state.logs["receipts"].__class__(
-            log.public_key, 9, log.root_hash, 0
-        )
+        witness.state.logs["receipts"] = LogState(log.public_key, 9, log.root_hash, 0)
     assert witness.check(source, "receipts").code == "ledger.head.rollback"
     department = make_department(platform)
     _, admin_number, _ = make_clerk(platform, department, role="department_admin", name="王处长")

@@ -20,8 +20,12 @@ TRANSFER = datahub.Purpose(use="nr.transfer", kind="application", reference="A-1
 
 
 def clerk(department_id: int, account_id: int | None = None) -> Principal:
-    return Principal(kind=ActorKind.STAFF, account_id=account_id, department_id=department_id,
-                     permissions=frozenset({"staff.portal"}))
+    return Principal(
+        kind=ActorKind.STAFF,
+        account_id=account_id,
+        department_id=department_id,
+        permissions=frozenset({"staff.portal"}),
+    )
 
 
 def log(platform: Platform) -> list[AccessLog]:
@@ -52,7 +56,11 @@ def test_a_dossier_holds_what_the_purpose_may_see_and_is_logged(platform: Platfo
     assert all(r.granted and r.use_code == "nr.transfer" and r.reference == "A-1" for r in rows)
     assert {r.subject_key for r in rows} == {person_key(platform.vault, hub.id_number)}
     vehicle = next(r for r in rows if r.item_code == "psb.vehicle")
-    assert vehicle.records == 2 and vehicle.actor == f"account:{hub.other_account}" and vehicle.department_id == hub.owner.id
+    assert (
+        vehicle.records == 2
+        and vehicle.actor == f"account:{hub.other_account}"
+        and vehicle.department_id == hub.owner.id
+    )
 
 
 def test_two_sources_disagreeing_are_flagged_not_merged(platform: Platform, hub: Hub) -> None:
@@ -109,14 +117,22 @@ def test_consent_is_needed_and_revoking_it_applies_at_once(platform: Platform, h
         ({"subject": "not a number"}, DatahubError.SUBJECT_INVALID),
         ({"items": ["psb.nonsense"]}, DatahubError.ITEM_UNKNOWN),
         ({"items": ["amr.registration"]}, DatahubError.ITEM_UNKNOWN),
-        ({"purpose": datahub.Purpose(use="nope", kind="application", reference="A", legal_basis="x")},
-         DatahubError.USE_UNKNOWN),
-        ({"purpose": datahub.Purpose(use="nr.transfer", kind="whim", reference="A", legal_basis="x")},
-         DatahubError.PURPOSE_INVALID),
-        ({"purpose": datahub.Purpose(use="nr.transfer", kind="application", legal_basis="x")},
-         DatahubError.PURPOSE_INVALID),
-        ({"purpose": datahub.Purpose(use="nr.transfer", kind="application", reference="A")},
-         DatahubError.LEGAL_BASIS_MISSING),
+        (
+            {"purpose": datahub.Purpose(use="nope", kind="application", reference="A", legal_basis="x")},
+            DatahubError.USE_UNKNOWN,
+        ),
+        (
+            {"purpose": datahub.Purpose(use="nr.transfer", kind="whim", reference="A", legal_basis="x")},
+            DatahubError.PURPOSE_INVALID,
+        ),
+        (
+            {"purpose": datahub.Purpose(use="nr.transfer", kind="application", legal_basis="x")},
+            DatahubError.PURPOSE_INVALID,
+        ),
+        (
+            {"purpose": datahub.Purpose(use="nr.transfer", kind="application", reference="A")},
+            DatahubError.LEGAL_BASIS_MISSING,
+        ),
     ],
 )
 def test_bad_lookups_are_refused_clearly_and_logged(

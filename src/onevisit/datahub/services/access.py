@@ -40,7 +40,7 @@ RECORD_KIND = b"datahub"
 
 _COMMON = """
     SELECT 'item' AS k, i.id AS a, i.code AS b, i.sharing AS c, i.department_id AS d, i.frequency AS e,
-           i.data_updated_at AS f, NULL AS g
+           i.data_updated_at AS f, CAST(NULL AS BYTEA) AS g
       FROM datahub_items i WHERE i.subject_kind = :kind
     UNION ALL
     SELECT 'use', u.id, u.code, CASE WHEN u.requires_consent THEN 'consent' ELSE '' END, u.department_id, NULL,
@@ -139,9 +139,11 @@ class Dossier:
         return out
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
 def seal_record(vault: PersonalDataVault, data: dict[str, Any]) -> bytes:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return vault.encrypt(text, context=RECORD_KIND)
+    return vault.encrypt(_ENCODE(data), context=RECORD_KIND)
 
 
 def open_record(vault: PersonalDataVault, payload: bytes) -> dict[str, Any]:

@@ -98,6 +98,7 @@ def import_rows(
         )
         vault = platform.vault
         column = subject_column(item)
+        convert = schema.compiled()
 
         def bad(line: int, problems: list[str]) -> None:
             report.bad_rows += 1
@@ -112,17 +113,21 @@ def import_rows(
                 if "__width__" in raw:
                     bad(line, [f"row has {raw['__width__']} fields, the header {len(expected)}"])
                     continue
-                subject = str(raw.get(column) or "")
-                try:
-                    key = (
-                        parse_credit_code(subject).code.encode("ascii")
-                        if enterprise
-                        else vault.index(parse_id_number(subject).number, kind=ID_KIND)
-                    )
-                except InvalidInput:
-                    bad(line, [f"{column}: not a valid {'credit code' if enterprise else 'ID number'}"])
-                    continue
-                data, problems = schema.convert(raw)
+                subject = str(raw.get(column) or "").strip().upper()
+                # Fast path: a subject on record has a valid number by construction, so the
+                # full check (and its precise message) is only needed for the others.
+                key = subject.encode("ascii", "replace") if enterprise else vault.index(subject, kind=ID_KIND)
+                if key not in known:
+                    try:
+                        key = (
+                            parse_credit_code(subject).code.encode("ascii")
+                            if enterprise
+                            else vault.index(parse_id_number(subject).number, kind=ID_KIND)
+                        )
+                    except InvalidInput:
+                        bad(line, [f"{column}: not a valid {'credit code' if enterprise else 'ID number'}"])
+                        continue
+                data, problems = convert(raw)
                 if key not in known:
                     problems.insert(0, f"{column}: no such {'enterprise' if enterprise else 'person'} on record")
                 if problems:

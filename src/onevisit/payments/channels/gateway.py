@@ -220,7 +220,7 @@ def build_gateways(
         for name in wire.CHANNELS
     }
     base = notify_base or platform.settings.base_url
-    return Gateways(channels, notify_base=base, return_base=platform.settings.base_url)
+    return Gateways(channels, notify_base=base, return_base=base)
 
 
 _GATEWAYS: weakref.WeakKeyDictionary[Platform, Gateways] = weakref.WeakKeyDictionary()

@@ -161,7 +161,7 @@ class _Refused(Exception):
 
 def notification_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Notification.outcome, func.count()).group_by(Notification.outcome))
-    return dict(rows)
+    return {str(outcome): int(count) for outcome, count in rows.all()}
 
 
 def recent_rejections(session: Session, limit: int = 50) -> list[Notification]:
