@@ -29,8 +29,6 @@ from onevisit.ledger import views as ledger_views
 from onevisit.ledger.signer import start_head_signer
 from onevisit.payments import api as payments_api
 from onevisit.payments import views as payments_views
-from onevisit.payments.events import ReceiptIssued
-from onevisit.payments.services.receipts import on_receipt_issued
 from onevisit.web import views as web_views
 
 PACKAGE = Path(__file__).resolve().parent
@@ -60,7 +58,6 @@ def build_templates() -> Jinja2Templates:
 
 def wire_events(platform: Platform) -> None:
     """Event subscriptions, all of them, in one place (none yet cross module boundaries)."""
-    platform.bus.subscribe(ReceiptIssued, on_receipt_issued, name="payments.register_receipts_on_ledger")
 
 
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:

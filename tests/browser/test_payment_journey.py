@@ -41,6 +41,7 @@ def test_a_citizen_pays_a_fine_on_the_channel_page_and_sees_the_receipt(
 
         page.get_by_label("微信支付").check()
         page.get_by_role("button", name="支付 ¥201.50").click()
+        page.get_by_role("link", name="前往微信支付支付 ¥201.50").click()
 
         # The channel's own page (another origin): the payer confirms there.
         expect(page).to_have_url(re.compile("^" + re.escape(sim_url) + "/wechat/pay/"))
@@ -51,7 +52,7 @@ def test_a_citizen_pays_a_fine_on_the_channel_page_and_sees_the_receipt(
         expect(page.get_by_role("heading", level=1)).to_have_text("您已支付 ¥201.50")
         page.get_by_role("link", name="查看电子票据").click()
         expect(page.locator("#receipt-amount")).to_have_text("¥201.50")
-        expect(page.get_by_text("王小明")).to_be_visible()
+        expect(page.get_by_text("王小明", exact=True)).to_be_visible()
 
         page.get_by_role("link", name="我的票据").last.click()
         expect(page.get_by_role("heading", level=1)).to_have_text("我的票据")

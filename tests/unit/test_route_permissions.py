@@ -125,6 +125,7 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("GET", "/payments/bills/{number}"),
         ("POST", "/payments/bills/{number}/pay"),
         ("GET", "/payments/orders/{number}/return"),
+        ("GET", "/payments/orders/{number}/go"),
         ("GET", "/payments/receipts"),
         ("GET", "/payments/receipts/{number}"),
         ("GET", "/payments/receipts/{number}/pdf"),

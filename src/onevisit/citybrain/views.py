@@ -17,11 +17,9 @@ from onevisit.citybrain.api import READ
 from onevisit.citybrain.drawing import Drawing, draw_network
 from onevisit.citybrain.live import read_state
 from onevisit.citybrain.results import load_results
-from onevisit.citybrain.services import scenario_network
 from onevisit.citybrain.traffic import TrafficError, load_scenario
 from onevisit.citybrain.traffic.bench import default_data_dir, resolve_scenario
 from onevisit.kernel.actors import Principal
-from onevisit.kernel.errors import AppError
 from onevisit.kernel.http.authz import require
 from onevisit.kernel.http.rendering import render
 
@@ -31,10 +29,9 @@ log = logging.getLogger("onevisit.citybrain")
 
 def _drawing(scenario: str) -> Drawing | None:
     try:
-        scenario_network(scenario)  # checks the files, with the API's error codes
         config = load_scenario(resolve_scenario(scenario, default_data_dir()))
         return draw_network(config.net_file)
-    except (TrafficError, AppError) as exc:
+    except TrafficError as exc:
         log.warning("cannot draw scenario %s: %s", scenario, exc)
         return None
 

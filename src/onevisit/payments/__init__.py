@@ -12,7 +12,7 @@ The public face other modules use::
 ``payments.settled`` (``PaymentSettled``) is emitted once per settled bill. See ``docs/payments.md``.
 """
 
-from onevisit.payments.events import PaymentSettled, ReceiptIssued, RefundCompleted
+from onevisit.payments.events import PaymentSettled, RefundCompleted
 from onevisit.payments.models import BillKind, BillStatus
 from onevisit.payments.services.bills import BillItem, create_bill
 
@@ -21,7 +21,6 @@ __all__ = [
     "BillKind",
     "BillStatus",
     "PaymentSettled",
-    "ReceiptIssued",
     "RefundCompleted",
     "create_bill",
 ]

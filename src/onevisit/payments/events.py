@@ -15,19 +15,12 @@ class PaymentSettled(Event):
     name: ClassVar[str] = "payments.settled"
     bill_number: str
     order_number: str
+    receipt_number: str
     kind: str
     source: str
     reference: str
     amount_fen: int
     department_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReceiptIssued(Event):
-    name: ClassVar[str] = "payments.receipt_issued"
-    receipt_number: str
-    bill_number: str
-    amount_fen: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,7 +143,20 @@ async def pay_bill(number: str, request: Request, principal: Principal = Depends
     )
     if order.status == OrderStatus.PAID or not order.pay_url:
         return RedirectResponse(f"/payments/orders/{order.number}/return", status_code=303)
-    return RedirectResponse(order.pay_url, status_code=303)
+    # Not straight to the channel: the site's CSP (form-action 'self') rightly forbids a form
+    # from landing on another origin. The payer follows a link instead, as with a bank's page.
+    return RedirectResponse(f"/payments/orders/{order.number}/go", status_code=303)
+
+
+@router.get("/payments/orders/{number}/go")
+def order_go(number: str, request: Request, principal: Principal = Depends(login_required)) -> Response:
+    """The hand-over page: a link to the channel's own payment page."""
+    with platform_of(request).db.session() as session:
+        order = orders.order_for(session, principal, number)
+        bill = session.get(Bill, order.bill_id)
+    if order.status != OrderStatus.PENDING or not order.pay_url:
+        return RedirectResponse(f"/payments/orders/{order.number}/return", status_code=303)
+    return render(request, "payments/go.html", {**_common(), "order": order, "bill": bill})
 
 
 @router.get("/payments/orders/{number}/return")

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,8 +47,19 @@ def simulator_process(behaviour: dict[str, Any], *, seed: int = 1) -> Iterator[s
     """``onevisit payments simulator`` as its own process; yields its base URL."""
     port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "onevisit.payments.simulator", "--port", str(port), "--secret", CHANNEL_SECRET,
-         "--behaviour", json.dumps(behaviour), "--seed", str(seed)],
+        [
+            sys.executable,
+            "-m",
+            "onevisit.payments.simulator",
+            "--port",
+            str(port),
+            "--secret",
+            CHANNEL_SECRET,
+            "--behaviour",
+            json.dumps(behaviour),
+            "--seed",
+            str(seed),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -88,12 +100,23 @@ class ServerProcess:
             "ONEVISIT_LEDGER_HEAD_INTERVAL_SECONDS": "0",
         }
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"onevisit-server-{self.port}.log"
+        self.log = Path(tempfile.gettempdir()) / f"onevisit-server-{self.port}.log"
 
     def start(self) -> None:
         self.proc = subprocess.Popen(  # noqa: S603 - our own app, fixed arguments
-            [sys.executable, "-m", "uvicorn", "onevisit.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "onevisit.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("ab"),

@@ -47,6 +47,7 @@ def _wait(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-
 
 def _counts(platform: Platform) -> dict[str, int]:
     with platform.db.session() as session:
+
         def n(model: type, *where: object) -> int:
             return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)  # type: ignore[arg-type]
 
@@ -64,8 +65,15 @@ def _counts(platform: Platform) -> dict[str, int]:
 def _assert_clean(platform: Platform, gateways, bills: int) -> None:  # type: ignore[no-untyped-def]
     today = dt.datetime.now(dt.UTC).date()
     counts = _counts(platform)
-    assert counts == {"paid_bills": bills, "paid_orders": bills, "duplicates": 0, "receipts": bills,
-                      "unregistered": 0, "entries": bills, "pending": 0}, counts
+    assert counts == {
+        "paid_bills": bills,
+        "paid_orders": bills,
+        "duplicates": 0,
+        "receipts": bills,
+        "unregistered": 0,
+        "entries": bills,
+        "pending": 0,
+    }, counts
     with platform.db.session() as session:
         settled = session.scalar(select(func.sum(SettlementEntry.amount_fen)))
         billed = session.scalar(select(func.sum(Bill.amount_fen)))
@@ -83,8 +91,14 @@ def test_misbehaving_notifications_still_settle_every_bill_exactly_once(platform
     with simulator_process(rates) as sim_url, LiveServer(platform) as server:
         gateways = platform_gateways(platform, sim_url, server.url)
         made = [
-            orders.start_payment(platform, gateways, _payer(person), bill_number=b.number,
-                                 channel=wire.CHANNELS[i % 4], idempotency_key=f"e2e-{i:06d}")
+            orders.start_payment(
+                platform,
+                gateways,
+                _payer(person),
+                bill_number=b.number,
+                channel=wire.CHANNELS[i % 4],
+                idempotency_key=f"e2e-{i:06d}",
+            )
             for i, b in enumerate(bills)
         ]
         with ThreadPoolExecutor(8) as pool:
@@ -96,7 +110,9 @@ def test_misbehaving_notifications_still_settle_every_bill_exactly_once(platform
         assert _wait(lambda: _counts(platform)["unregistered"] == 0)
         _assert_clean(platform, gateways, len(bills))
     with platform.db.session() as session:
-        outcomes = dict(session.execute(select(Notification.outcome, func.count()).group_by(Notification.outcome)).all())
+        outcomes = dict(
+            session.execute(select(Notification.outcome, func.count()).group_by(Notification.outcome)).all()
+        )
     assert outcomes.get("rejected", 0) == 0
     assert outcomes.get("settled", 0) + outcomes.get("already", 0) + outcomes.get("duplicate", 0) > 0
 
@@ -112,8 +128,14 @@ def test_killing_the_server_mid_flight_loses_and_duplicates_nothing(platform: Pl
         try:
             gateways = platform_gateways(platform, sim_url, server.url)
             made = [
-                orders.start_payment(platform, gateways, _payer(person), bill_number=b.number,
-                                     channel=wire.CHANNELS[i % 4], idempotency_key=f"crash-{i:06d}")
+                orders.start_payment(
+                    platform,
+                    gateways,
+                    _payer(person),
+                    bill_number=b.number,
+                    channel=wire.CHANNELS[i % 4],
+                    idempotency_key=f"crash-{i:06d}",
+                )
                 for i, b in enumerate(bills)
             ]
             stop = threading.Event()

@@ -35,17 +35,23 @@ def test_a_citizen_pays_a_bill_through_the_channel_page_and_gets_a_verifiable_re
         page = client.get(f"/payments/bills/{bill.number}")
         key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text)
         assert key
-        form = {"channel": "wechat", "idempotency_key": key.group(1), "csrf_token": client.csrf(f"/payments/bills/{bill.number}")}
+        form = {
+            "channel": "wechat",
+            "idempotency_key": key.group(1),
+            "csrf_token": client.csrf(f"/payments/bills/{bill.number}"),
+        }
         go = client.post(f"/payments/bills/{bill.number}/pay", data=form, follow_redirects=False)
-        assert go.status_code == 303 and go.headers["location"].startswith(SIM_BASE + "/wechat/pay/")
+        assert go.status_code == 303 and go.headers["location"].endswith("/go")
         again = client.post(f"/payments/bills/{bill.number}/pay", data=form, follow_redirects=False)
         assert again.headers["location"] == go.headers["location"]  # a double click: the same order
+        handover = client.get(go.headers["location"])
+        link = re.search(r'id="go-to-channel" href="([^"]+)"', handover.text)
+        assert link and link.group(1).startswith(SIM_BASE + "/wechat/pay/")
 
         # The payer confirms on the channel's own page, which sends them back to us.
-        channel_page = sim.get(go.headers["location"].removeprefix(SIM_BASE))
+        channel_page = sim.get(link.group(1).removeprefix(SIM_BASE))
         assert "¥201.50" in channel_page.text
-        back = sim.post(go.headers["location"].removeprefix(SIM_BASE), data={"action": "confirm"},
-                        follow_redirects=False)
+        back = sim.post(link.group(1).removeprefix(SIM_BASE), data={"action": "confirm"}, follow_redirects=False)
         assert back.status_code == 303
         done = client.get(back.headers["location"].removeprefix("http://127.0.0.1"))
         assert "You have paid ¥201.50" in done.text or "您已支付 ¥201.50" in done.text
@@ -75,9 +81,11 @@ def test_someone_else_pays_with_the_bill_number_and_pay_code(platform: Platform,
     client.login(helper_number)
     assert client.get(f"/payments/bills/{bill.number}").status_code == 404  # not theirs, no code
     wrong = client.submit("/payments/bills", "/payments/bills/find", {"bill_number": bill.number, "pay_code": "WRONG"})
-    assert wrong.status_code == 422 and "There is a problem" in wrong.text or "存在问题" in wrong.text
+    assert (wrong.status_code == 422 and "There is a problem" in wrong.text) or "存在问题" in wrong.text
     found = client.submit(
-        "/payments/bills", "/payments/bills/find", {"bill_number": bill.number, "pay_code": bill.pay_code},
+        "/payments/bills",
+        "/payments/bills/find",
+        {"bill_number": bill.number, "pay_code": bill.pay_code},
         follow_redirects=False,
     )
     assert found.status_code == 303
@@ -94,17 +102,24 @@ def test_the_order_api_is_idempotent(platform: Platform, client: Browser) -> Non
         token = client.post("/api/v1/auth/login", json={"id_number": number, "password": "correct horse battery"})
         headers = {"X-CSRF-Token": token.json()["csrf_token"]}
         body = {"bill_number": bill.number, "channel": "alipay"}
-        _problem(client.post("/api/v1/payments/orders", json=body, headers=headers), 422,
-                 "payments.idempotency.key_invalid")
+        _problem(
+            client.post("/api/v1/payments/orders", json=body, headers=headers), 422, "payments.idempotency.key_invalid"
+        )
         headers["Idempotency-Key"] = "api-key-0001"
         first = client.post("/api/v1/payments/orders", json=body, headers=headers)
         assert first.status_code == 201, first.text
         second = client.post("/api/v1/payments/orders", json=body, headers=headers)
         assert second.json()["number"] == first.json()["number"]
-        _problem(client.post("/api/v1/payments/orders", json={**body, "bill_number": other.number}, headers=headers),
-                 409, "payments.idempotency.key_reused")
-        _problem(client.post("/api/v1/payments/orders", json={**body, "amount_fen": 1}, headers=headers), 422,
-                 "kernel.validation")
+        _problem(
+            client.post("/api/v1/payments/orders", json={**body, "bill_number": other.number}, headers=headers),
+            409,
+            "payments.idempotency.key_reused",
+        )
+        _problem(
+            client.post("/api/v1/payments/orders", json={**body, "amount_fen": 1}, headers=headers),
+            422,
+            "kernel.validation",
+        )
         status = client.get(f"/api/v1/payments/orders/{first.json()['number']}?refresh=true")
         assert status.json()["status"] == "pending"
         listed = client.get("/api/v1/payments/bills?status=outstanding").json()
@@ -120,7 +135,8 @@ def test_notifications_forged_or_genuine_and_the_staff_page(platform: Platform, 
     with in_process_simulator(platform):
         token = client.post("/api/v1/auth/login", json={"id_number": number, "password": "correct horse battery"})
         order = client.post(
-            "/api/v1/payments/orders", json={"bill_number": bill.number, "channel": "alipay"},
+            "/api/v1/payments/orders",
+            json={"bill_number": bill.number, "channel": "alipay"},
             headers={"X-CSRF-Token": token.json()["csrf_token"], "Idempotency-Key": "notify-0001"},
         ).json()
         client.cookies.clear()
@@ -143,7 +159,8 @@ def test_notifications_forged_or_genuine_and_the_staff_page(platform: Platform, 
         import datetime as dt
 
         done = client.submit(
-            "/staff/payments", "/staff/payments/reconcile",
+            "/staff/payments",
+            "/staff/payments/reconcile",
             {"channel": "alipay", "day": dt.datetime.now(dt.UTC).date().isoformat()},
         )
         assert done.status_code == 200
@@ -161,8 +178,9 @@ def test_a_receipt_claim_is_refused_the_second_time(platform: Platform, client: 
         from tests.unit.payments.helpers import pay_at_simulator
 
         who = Principal(kind=ActorKind.CITIZEN, account_id=1, person_id=person.id)
-        order = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="alipay",
-                                     idempotency_key="claim-api-01")
+        order = orders.start_payment(
+            platform, gateways, who, bill_number=bill.number, channel="alipay", idempotency_key="claim-api-01"
+        )
         pay_at_simulator(sim, order.pay_url)
         orders.refresh_from_channel(platform, gateways, order.number)
     with platform.db.session() as session:
@@ -174,7 +192,10 @@ def test_a_receipt_claim_is_refused_the_second_time(platform: Platform, client: 
     claim = {"code": receipt.verify_code, "claim_reference": "INS-2026-1"}
     first = client.post(f"/api/v1/payments/receipts/{receipt.number}/claim", json=claim, headers={"X-CSRF-Token": csrf})
     assert first.status_code == 201, first.text
-    _problem(client.post(f"/api/v1/payments/receipts/{receipt.number}/claim", json=claim,
-                         headers={"X-CSRF-Token": csrf}), 409, "payments.receipt.already_claimed")
+    _problem(
+        client.post(f"/api/v1/payments/receipts/{receipt.number}/claim", json=claim, headers={"X-CSRF-Token": csrf}),
+        409,
+        "payments.receipt.already_claimed",
+    )
     verified = client.get(f"/api/v1/payments/receipts/{receipt.number}/verify?code={receipt.verify_code}")
     assert verified.json()["claimed"] is True

@@ -16,7 +16,6 @@ from onevisit.kernel.platform import Platform
 from onevisit.payments.channels import wire
 from onevisit.payments.channels.gateway import Gateways, HttpChannel, install_gateways
 from onevisit.payments.channels.wire import ChannelEvent, Keys
-from onevisit.payments.events import ReceiptIssued
 from onevisit.payments.models import Bill, BillKind
 from onevisit.payments.services.bills import create_bill
 from onevisit.payments.simulator.app import Behaviour, create_simulator
@@ -41,10 +40,6 @@ def in_process_simulator(
         }
         gateways = Gateways(channels, notify_base=notify_base, return_base="http://127.0.0.1")
         install_gateways(platform, gateways)
-        if not platform.bus.subscribers(ReceiptIssued.name):
-            from onevisit.app import wire_events
-
-            wire_events(platform)
         yield client, gateways
 
 
@@ -79,8 +74,14 @@ def pay_at_simulator(client: TestClient, order_pay_url: str, action: str = "conf
 def event(order_number: str, amount_fen: int, channel: str = "alipay", **changes: Any) -> ChannelEvent:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     base = ChannelEvent(
-        channel=channel, notify_id="N" + secrets.token_hex(8), order_number=order_number, trade_no="T1",
-        amount_fen=amount_fen, status=wire.PAID, at=now, timestamp=int(time.time()),
+        channel=channel,
+        notify_id="N" + secrets.token_hex(8),
+        order_number=order_number,
+        trade_no="T1",
+        amount_fen=amount_fen,
+        status=wire.PAID,
+        at=now,
+        timestamp=int(time.time()),
     )
     return ChannelEvent(**{**{f: getattr(base, f) for f in base.__slots__}, **changes})
 

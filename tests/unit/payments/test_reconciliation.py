@@ -29,8 +29,9 @@ def test_reconciliation_repairs_lost_notifications_and_reports_every_difference(
         numbers = []
         for i in range(4):
             bill = bill_for(platform, person, dep, amount_fen=1_000 + i)
-            order = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="alipay",
-                                         idempotency_key=f"recon-{i:05d}")
+            order = orders.start_payment(
+                platform, gateways, who, bill_number=bill.number, channel="alipay", idempotency_key=f"recon-{i:05d}"
+            )
             pay_at_simulator(client, order.pay_url)
             numbers.append(order.number)
         for number in numbers[:3]:  # the fourth's notification was "lost"
@@ -56,8 +57,9 @@ def test_the_receipt_pdf_has_chinese_text_and_renders_quickly(platform: Platform
     who = Principal(kind=ActorKind.CITIZEN, account_id=1, person_id=person.id)
     bill = bill_for(platform, person, department(platform), amount_fen=12_300)
     with in_process_simulator(platform) as (client, gateways):
-        order = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="counter",
-                                     idempotency_key="pdf-000001")
+        order = orders.start_payment(
+            platform, gateways, who, bill_number=bill.number, channel="counter", idempotency_key="pdf-000001"
+        )
         pay_at_simulator(client, order.pay_url)
         orders.refresh_from_channel(platform, gateways, order.number)
     with platform.db.session() as session:
@@ -76,7 +78,7 @@ def test_the_receipt_pdf_has_chinese_text_and_renders_quickly(platform: Platform
 
 def _font_names(pdf: bytes) -> list[bytes]:
     names = re.findall(rb"/BaseFont\s*/([^\s/<>]+)", pdf)
-    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.DOTALL):
         try:
             names += re.findall(rb"/BaseFont\s*/([^\s/<>]+)", zlib.decompress(stream.group(1)))
         except zlib.error:

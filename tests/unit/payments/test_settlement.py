@@ -30,8 +30,9 @@ from tests.unit.payments.helpers import bill_for, department, event, in_process_
 
 
 def citizen(person: Person, account_id: int = 1) -> Principal:
-    return Principal(kind=ActorKind.CITIZEN, account_id=account_id, person_id=person.id,
-                     permissions=frozenset({"citizen.portal"}))
+    return Principal(
+        kind=ActorKind.CITIZEN, account_id=account_id, person_id=person.id, permissions=frozenset({"citizen.portal"})
+    )
 
 
 def count(platform: Platform, model: type, *where: object) -> int:
@@ -46,14 +47,17 @@ def test_the_same_idempotency_key_gives_the_same_order_and_a_different_body_409(
     other = bill_for(platform, person, dep)
     who = citizen(person)
     with in_process_simulator(platform) as (_client, gateways):
-        first = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="alipay",
-                                     idempotency_key="key-00000001")
-        again = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="alipay",
-                                     idempotency_key="key-00000001")
+        first = orders.start_payment(
+            platform, gateways, who, bill_number=bill.number, channel="alipay", idempotency_key="key-00000001"
+        )
+        again = orders.start_payment(
+            platform, gateways, who, bill_number=bill.number, channel="alipay", idempotency_key="key-00000001"
+        )
         assert again.number == first.number and again.pay_url == first.pay_url
         with pytest.raises(Conflict) as err:
-            orders.start_payment(platform, gateways, who, bill_number=other.number, channel="alipay",
-                                 idempotency_key="key-00000001")
+            orders.start_payment(
+                platform, gateways, who, bill_number=other.number, channel="alipay", idempotency_key="key-00000001"
+            )
         assert err.value.code == "payments.idempotency.key_reused"
     assert count(platform, PaymentOrder) == 1
 
@@ -64,9 +68,11 @@ def test_concurrent_requests_with_one_key_make_one_order(platform: Platform) -> 
     who = citizen(person)
     numbers: list[str] = []
     with in_process_simulator(platform) as (_client, gateways):
+
         def go() -> None:
-            order = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="wechat",
-                                         idempotency_key="same-key-123")
+            order = orders.start_payment(
+                platform, gateways, who, bill_number=bill.number, channel="wechat", idempotency_key="same-key-123"
+            )
             numbers.append(order.number)
 
         threads = [threading.Thread(target=go) for _ in range(6)]
@@ -83,8 +89,14 @@ def test_paying_settles_once_issues_a_receipt_on_the_ledger_and_credits_the_depa
     dep = department(platform)
     bill = bill_for(platform, person, dep, amount_fen=20_150)
     with in_process_simulator(platform) as (client, gateways):
-        order = orders.start_payment(platform, gateways, citizen(person), bill_number=bill.number, channel="unionpay",
-                                     idempotency_key="pay-once-001")
+        order = orders.start_payment(
+            platform,
+            gateways,
+            citizen(person),
+            bill_number=bill.number,
+            channel="unionpay",
+            idempotency_key="pay-once-001",
+        )
         assert orders.refresh_from_channel(platform, gateways, order.number) == SettleOutcome.IGNORED  # not paid yet
         pay_at_simulator(client, order.pay_url)
         assert orders.refresh_from_channel(platform, gateways, order.number) == SettleOutcome.SETTLED
@@ -106,17 +118,21 @@ def test_duplicate_notifications_and_racing_threads_settle_a_bill_once(platform:
     person, _, _ = make_person(platform)
     bill = bill_for(platform, person, department(platform), amount_fen=5_000)
     with in_process_simulator(platform) as (_client, gateways):
-        order = orders.start_payment(platform, gateways, citizen(person), bill_number=bill.number, channel="counter",
-                                     idempotency_key="race-000001")
+        order = orders.start_payment(
+            platform,
+            gateways,
+            citizen(person),
+            bill_number=bill.number,
+            channel="counter",
+            idempotency_key="race-000001",
+        )
         headers, body = signed(event(order.number, 5_000, channel="counter"))
         outcomes: list[str] = []
         errors: list[BaseException] = []
 
         def deliver() -> None:
             try:
-                outcomes.append(
-                    notifications.handle_notification(platform, gateways, "counter", headers, body).outcome
-                )
+                outcomes.append(notifications.handle_notification(platform, gateways, "counter", headers, body).outcome)
             except BaseException as exc:  # pragma: no cover - reported below
                 errors.append(exc)
 
@@ -148,18 +164,21 @@ def test_a_bill_paid_twice_on_two_channels_is_settled_once_and_the_second_paymen
     bill = bill_for(platform, person, department(platform), amount_fen=8_800)
     who = citizen(person)
     with in_process_simulator(platform) as (client, gateways):
-        first = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="alipay",
-                                     idempotency_key="twice-00001")
-        second = orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="wechat",
-                                      idempotency_key="twice-00002")
+        first = orders.start_payment(
+            platform, gateways, who, bill_number=bill.number, channel="alipay", idempotency_key="twice-00001"
+        )
+        second = orders.start_payment(
+            platform, gateways, who, bill_number=bill.number, channel="wechat", idempotency_key="twice-00002"
+        )
         pay_at_simulator(client, first.pay_url)
         pay_at_simulator(client, second.pay_url)
         assert orders.refresh_from_channel(platform, gateways, second.number) == SettleOutcome.SETTLED
         assert orders.refresh_from_channel(platform, gateways, first.number) == SettleOutcome.DUPLICATE_PAYMENT
         assert refunds.send_pending_refunds(platform, gateways) == 1
         with pytest.raises(Conflict):  # the bill is paid: no third attempt
-            orders.start_payment(platform, gateways, who, bill_number=bill.number, channel="counter",
-                                 idempotency_key="twice-00003")
+            orders.start_payment(
+                platform, gateways, who, bill_number=bill.number, channel="counter", idempotency_key="twice-00003"
+            )
     with platform.db.session() as session:
         dup = orders.find_order(session, first.number)
         assert dup.duplicate and dup.refunded_fen == 8_800
@@ -173,8 +192,14 @@ def test_refunds_never_exceed_what_was_paid_even_concurrently(platform: Platform
     person, _, _ = make_person(platform)
     bill = bill_for(platform, person, department(platform), amount_fen=1_000)
     with in_process_simulator(platform) as (client, gateways):
-        order = orders.start_payment(platform, gateways, citizen(person), bill_number=bill.number, channel="alipay",
-                                     idempotency_key="refund-0001")
+        order = orders.start_payment(
+            platform,
+            gateways,
+            citizen(person),
+            bill_number=bill.number,
+            channel="alipay",
+            idempotency_key="refund-0001",
+        )
         pay_at_simulator(client, order.pay_url)
         orders.refresh_from_channel(platform, gateways, order.number)
         results: list[str] = []
@@ -215,8 +240,14 @@ def test_mismatched_or_stale_notifications_are_refused_and_recorded(
     person, _, _ = make_person(platform)
     bill = bill_for(platform, person, department(platform), amount_fen=700)
     with in_process_simulator(platform) as (_client, gateways):
-        order = orders.start_payment(platform, gateways, citizen(person), bill_number=bill.number, channel="wechat",
-                                     idempotency_key="refuse-0001")
+        order = orders.start_payment(
+            platform,
+            gateways,
+            citizen(person),
+            bill_number=bill.number,
+            channel="wechat",
+            idempotency_key="refuse-0001",
+        )
         ev = event(**{"order_number": order.number, "amount_fen": 700, "channel": "wechat", **change})  # type: ignore[arg-type]
         headers, body = signed(ev)
         result = notifications.handle_notification(platform, gateways, "wechat", headers, body, ip="203.0.113.9")
@@ -231,8 +262,14 @@ def test_a_notification_sent_to_another_channels_endpoint_is_refused(platform: P
     person, _, _ = make_person(platform)
     bill = bill_for(platform, person, department(platform), amount_fen=700)
     with in_process_simulator(platform) as (_client, gateways):
-        order = orders.start_payment(platform, gateways, citizen(person), bill_number=bill.number, channel="alipay",
-                                     idempotency_key="wrongch-001")
+        order = orders.start_payment(
+            platform,
+            gateways,
+            citizen(person),
+            bill_number=bill.number,
+            channel="alipay",
+            idempotency_key="wrongch-001",
+        )
         headers, body = signed(event(order.number, 700, channel="wechat"))
         result = notifications.handle_notification(platform, gateways, "wechat", headers, body)
     assert not result.accepted and result.reason == "channel"
@@ -242,8 +279,14 @@ def test_a_forged_notification_changes_nothing(platform: Platform) -> None:
     person, _, _ = make_person(platform)
     bill = bill_for(platform, person, department(platform), amount_fen=700)
     with in_process_simulator(platform) as (_client, gateways):
-        order = orders.start_payment(platform, gateways, citizen(person), bill_number=bill.number, channel="alipay",
-                                     idempotency_key="forged-0001")
+        order = orders.start_payment(
+            platform,
+            gateways,
+            citizen(person),
+            bill_number=bill.number,
+            channel="alipay",
+            idempotency_key="forged-0001",
+        )
         headers, body = signed(event(order.number, 700), secret=b"x" * 32)
         result = notifications.handle_notification(platform, gateways, "alipay", headers, body)
     assert not result.accepted and result.reason == "signature"
@@ -255,22 +298,32 @@ def test_a_receipt_is_claimed_once(platform: Platform) -> None:
     insurer = make_enterprise(platform, person, name="示例保险股份有限公司")
     bill = bill_for(platform, person, department(platform), amount_fen=3_000)
     with in_process_simulator(platform) as (client, gateways):
-        order = orders.start_payment(platform, gateways, citizen(person), bill_number=bill.number, channel="alipay",
-                                     idempotency_key="claim-00001")
+        order = orders.start_payment(
+            platform,
+            gateways,
+            citizen(person),
+            bill_number=bill.number,
+            channel="alipay",
+            idempotency_key="claim-00001",
+        )
         pay_at_simulator(client, order.pay_url)
         orders.refresh_from_channel(platform, gateways, order.number)
     with platform.db.session() as session:
         receipt = session.scalar(select(Receipt))
         assert receipt is not None
-    agent = Principal(kind=ActorKind.CITIZEN, account_id=9, person_id=person.id, acting_for_enterprise_id=insurer.id,
-                      enterprise_ids=frozenset({insurer.id}), permissions=frozenset({"enterprise.portal"}))
-    with pytest.raises(NotFound):
-        with platform.uow(agent) as uow:
-            receipts.claim_receipt(uow, number=receipt.number, code="000000000000", claim_reference="C-1")
+    agent = Principal(
+        kind=ActorKind.CITIZEN,
+        account_id=9,
+        person_id=person.id,
+        acting_for_enterprise_id=insurer.id,
+        enterprise_ids=frozenset({insurer.id}),
+        permissions=frozenset({"enterprise.portal"}),
+    )
+    with pytest.raises(NotFound), platform.uow(agent) as uow:
+        receipts.claim_receipt(uow, number=receipt.number, code="000000000000", claim_reference="C-1")
     with platform.uow(agent) as uow:
         result = receipts.claim_receipt(uow, number=receipt.number, code=receipt.verify_code, claim_reference="C-1")
         assert result.claim.ledger_index is not None
-    with pytest.raises(AppError) as err:
-        with platform.uow(agent) as uow:
-            receipts.claim_receipt(uow, number=receipt.number, code=receipt.verify_code, claim_reference="C-2")
+    with pytest.raises(AppError) as err, platform.uow(agent) as uow:
+        receipts.claim_receipt(uow, number=receipt.number, code=receipt.verify_code, claim_reference="C-2")
     assert err.value.code == "payments.receipt.already_claimed" and err.value.status == 409

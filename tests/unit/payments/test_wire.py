@@ -40,10 +40,16 @@ def test_the_algorithm_is_fixed_by_the_channel_not_the_message() -> None:
     """An Alipay-style notification 'signed' with HMAC (sign_type changed) is still refused."""
     ev = event("P1", 100, channel="alipay")
     hmac_keys = Keys.derive(SECRET, "wechat")
-    fields = dict(
-        notify_id=ev.notify_id, notify_time=str(ev.timestamp), out_trade_no="P1", trade_no="T1", total_amount="1.00",
-        trade_status="TRADE_SUCCESS", gmt_payment=ev.at.strftime("%Y-%m-%dT%H:%M:%SZ"), charset="utf-8",
-    )
+    fields = {
+        "notify_id": ev.notify_id,
+        "notify_time": str(ev.timestamp),
+        "out_trade_no": "P1",
+        "trade_no": "T1",
+        "total_amount": "1.00",
+        "trade_status": "TRADE_SUCCESS",
+        "gmt_payment": ev.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "charset": "utf-8",
+    }
     fields["sign_type"] = "HMAC"
     fields["sign"] = hmac_keys.gateway_sign(wire._sorted_query(fields))
     from urllib.parse import urlencode
@@ -63,10 +69,21 @@ def test_yuan_amounts_are_parsed_exactly() -> None:
 
 def test_a_float_amount_is_refused_even_when_signed() -> None:
     keys = Keys.derive(SECRET, "counter")
-    body = json.dumps({"notify_id": "N", "order_number": "P1", "receipt_no": "T", "amount_fen": 100.0,
-                       "status": "paid", "paid_at": "2026-11-21T00:00:00Z"}).encode()
-    headers = {"x-counter-timestamp": "1", "x-counter-nonce": "n",
-               "x-counter-signature": keys.gateway_sign(wire.signed_message("1", "n", body))}
+    body = json.dumps(
+        {
+            "notify_id": "N",
+            "order_number": "P1",
+            "receipt_no": "T",
+            "amount_fen": 100.0,
+            "status": "paid",
+            "paid_at": "2026-11-21T00:00:00Z",
+        }
+    ).encode()
+    headers = {
+        "x-counter-timestamp": "1",
+        "x-counter-nonce": "n",
+        "x-counter-signature": keys.gateway_sign(wire.signed_message("1", "n", body)),
+    }
     with pytest.raises(WireError) as err:
         wire.decode_notification(keys, headers, body)
     assert err.value.reason == "malformed"

@@ -25,6 +25,7 @@ from onevisit.payments.channels.wire import WireError
 from onevisit.payments.config import PaymentsConfig, get_payments_config
 from onevisit.payments.models import AcceptedNotification, Notification, PaymentOrder
 from onevisit.payments.services.orders import SettleOutcome, apply_event
+from onevisit.payments.services.receipts import registrar_for
 
 log = logging.getLogger("onevisit.payments.notifications")
 
@@ -111,17 +112,14 @@ def handle_notification(
             order = uow.session.scalar(select(PaymentOrder).where(PaymentOrder.number == event.order_number))
             if order is None:
                 raise _Refused("order")
-            replayed = uow.session.get(AcceptedNotification, (channel, event.notify_id)) is not None
-            if replayed:
-                outcome = "duplicate"
-            else:
-                # Inserting the id first: a concurrent twin waits on it, then fails, and
-                # nothing of it is applied (its transaction rolls back; recorded below).
-                uow.session.add(
-                    AcceptedNotification(channel=channel, notify_id=event.notify_id, received_at=uow.clock.now())
-                )
-                uow.session.flush()
-                outcome = apply_event(uow, order, event, via="notification")
+            # The id goes in first: a replay (or a concurrent twin, which waits on the index)
+            # fails here and nothing of it is applied; its transaction rolls back and the
+            # duplicate is recorded below.
+            uow.session.add(
+                AcceptedNotification(channel=channel, notify_id=event.notify_id, received_at=uow.clock.now())
+            )
+            uow.session.flush()
+            outcome = apply_event(uow, order, event, via="notification")
             uow.session.add(
                 Notification(
                     channel=channel,
@@ -150,6 +148,8 @@ def handle_notification(
         return reject(refused.reason, event.notify_id, event.order_number)
     except AppError as err:
         return reject(str(err.code).rsplit(".", 1)[-1], event.notify_id, event.order_number)
+    if outcome == SettleOutcome.SETTLED:
+        registrar_for(platform).register()
     return NotificationResult(True, outcome)
 
 

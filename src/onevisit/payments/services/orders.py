@@ -209,16 +209,24 @@ def settle(uow: UnitOfWork, order: PaymentOrder, event: ChannelEvent, *, via: st
     )
     if won.rowcount != 1:  # type: ignore[attr-defined]
         return SettleOutcome.ALREADY
-    bill = session.get(Bill, order.bill_id)
-    if bill is None:  # pragma: no cover - a foreign key guarantees it
-        raise LookupError(order.bill_id)
-    took_bill = session.execute(
+    took = session.execute(
         update(Bill)
         .where(Bill.id == order.bill_id, Bill.status == BillStatus.OUTSTANDING)
         .values(status=BillStatus.PAID, paid_order_id=order.id, paid_at=now)
+        .returning(
+            Bill.id,
+            Bill.number,
+            Bill.kind,
+            Bill.source,
+            Bill.reference,
+            Bill.department_id,
+            Bill.items,
+            Bill.payer_person_id,
+            Bill.payer_enterprise_id,
+        )
         .execution_options(synchronize_session=False)
-    )
-    if took_bill.rowcount != 1:  # type: ignore[attr-defined]
+    ).first()
+    if took is None:
         # Paid twice (two channels, two tabs): the money goes back, the bill stays settled once.
         session.execute(
             update(PaymentOrder)
@@ -236,15 +244,16 @@ def settle(uow: UnitOfWork, order: PaymentOrder, event: ChannelEvent, *, via: st
                 created_at=now,
             )
         )
-        uow.audit("payments.duplicate_payment", "order", order.number, {"bill": bill.number, "via": via})
+        bill_number = session.scalar(select(Bill.number).where(Bill.id == order.bill_id))
+        uow.audit("payments.duplicate_payment", "order", order.number, {"bill": bill_number, "via": via})
         return SettleOutcome.DUPLICATE_PAYMENT
+    bill = receipts.BillFacts(*took)
     session.add(
         SettlementEntry(
             department_id=bill.department_id, kind="payment", source_id=order.id, amount_fen=order.amount_fen, at=now
         )
     )
-    session.expire(bill)
-    receipts.issue_receipt(uow, order, bill)
+    receipt = receipts.issue_receipt(uow, order, bill)
     uow.audit(
         "payments.settled", "order", order.number, {"bill": bill.number, "amount_fen": order.amount_fen, "via": via}
     )
@@ -252,6 +261,7 @@ def settle(uow: UnitOfWork, order: PaymentOrder, event: ChannelEvent, *, via: st
         PaymentSettled(
             bill_number=bill.number,
             order_number=order.number,
+            receipt_number=receipt.number,
             kind=bill.kind,
             source=bill.source,
             reference=bill.reference,
@@ -274,7 +284,10 @@ def refresh_from_channel(platform: Platform, gateways: Gateways, order_number: s
         return SettleOutcome.IGNORED
     with platform.uow(system_actor("payments-query")) as uow:
         row = find_order(uow.session, number)
-        return apply_event(uow, row, event, via=via)
+        outcome = apply_event(uow, row, event, via=via)
+    if outcome == SettleOutcome.SETTLED:
+        receipts.registrar_for(platform).register()
+    return outcome
 
 
 def poll_pending(

@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
+import weakref
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from onevisit import ledger
 from onevisit.identity.models import Department, Enterprise, Person
-from onevisit.kernel.actors import Principal
+from onevisit.kernel.actors import Principal, system_actor
 from onevisit.kernel.errors import Conflict, Forbidden, NotFound
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.platform import Platform
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.errors import PaymentError
-from onevisit.payments.events import ReceiptIssued
 from onevisit.payments.models import Bill, PaymentOrder, Receipt, ReceiptClaim
 
 RECEIPT_LOG = "receipts"
@@ -49,15 +52,27 @@ def _digest(record: dict[str, object]) -> str:
     ).hexdigest()
 
 
-def _payer_name(uow: UnitOfWork, bill: Bill) -> str:
+class BillFacts(NamedTuple):
+    """What a receipt needs of its bill (read with the settling UPDATE … RETURNING)."""
+
+    id: int
+    number: str
+    kind: str
+    source: str
+    reference: str
+    department_id: int
+    items: list[dict[str, Any]]
+    payer_person_id: int | None
+    payer_enterprise_id: int | None
+
+
+def _payer_name(uow: UnitOfWork, bill: BillFacts) -> str:
     if bill.payer_person_id is not None:
-        person = uow.session.get(Person, bill.payer_person_id)
-        return person.name if person else ""
-    enterprise = uow.session.get(Enterprise, bill.payer_enterprise_id)
-    return enterprise.name if enterprise else ""
+        return uow.session.scalar(select(Person.name).where(Person.id == bill.payer_person_id)) or ""
+    return uow.session.scalar(select(Enterprise.name).where(Enterprise.id == bill.payer_enterprise_id)) or ""
 
 
-def issue_receipt(uow: UnitOfWork, order: PaymentOrder, bill: Bill) -> Receipt:
+def issue_receipt(uow: UnitOfWork, order: PaymentOrder, bill: BillFacts) -> Receipt:
     now = uow.clock.now()
     number = f"ZJ{now:%Y}{order.id:012d}"
     receipt = Receipt(
@@ -75,7 +90,6 @@ def issue_receipt(uow: UnitOfWork, order: PaymentOrder, bill: Bill) -> Receipt:
     )
     receipt.digest = _digest(record_of(receipt))
     uow.session.add(receipt)
-    uow.emit(ReceiptIssued(receipt_number=number, bill_number=bill.number, amount_fen=order.amount_fen))
     return receipt
 
 
@@ -108,9 +122,52 @@ def register_pending(uow: UnitOfWork, *, limit: int = REGISTER_BATCH) -> int:
     return len(rows)
 
 
-def on_receipt_issued(uow: UnitOfWork, event: ReceiptIssued) -> None:
-    """Subscriber: registers the new receipt (and any others waiting) on the ledger."""
-    register_pending(uow)
+class Registrar:
+    """Registers settled receipts on the ledger in batches, one per process at a time.
+
+    Group commit: whoever finishes a settlement calls :meth:`register`; if another thread
+    of this process is already registering, the call only marks that more work arrived and
+    returns at once, and the registering thread goes round again. So under load one thread
+    appends many receipts per lock on the log instead of every request queueing for it.
+    Receipts a crash left unregistered are picked up by the next batch in any process (or
+    ``onevisit payments poll``): the rows, not memory, say what is pending."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self._lock = threading.Lock()
+        self._more = threading.Event()
+
+    def register(self) -> int:
+        self._more.set()
+        if not self._lock.acquire(blocking=False):
+            return 0
+        total = 0
+        try:
+            while self._more.is_set():
+                self._more.clear()
+                while True:
+                    with self.platform.uow(system_actor("payments-receipts")) as uow:
+                        done = register_pending(uow)
+                    total += done
+                    if done < REGISTER_BATCH:
+                        break
+        finally:
+            self._lock.release()
+        if self._more.is_set():  # arrived just as we let go: go round once more
+            total += self.register()
+        return total
+
+
+_REGISTRARS: weakref.WeakKeyDictionary[Platform, Registrar] = weakref.WeakKeyDictionary()
+_REGISTRARS_LOCK = threading.Lock()
+
+
+def registrar_for(platform: Platform) -> Registrar:
+    with _REGISTRARS_LOCK:
+        found = _REGISTRARS.get(platform)
+        if found is None:
+            found = _REGISTRARS[platform] = Registrar(platform)
+        return found
 
 
 def find_receipt(session: Session, number: str) -> Receipt:
