@@ -356,7 +356,7 @@ def _decide(  # noqa: PLR0917 - private step of read(), called once
         counts[item_id] += 1
         dossier.records.append(Record(item.code, seq, open_record(vault, payload)))
     for item in chosen:
-        updated = as_datetime(item.updated_at) if item.updated_at is not None else None
+        updated = _when(item.updated_at)
         dossier.items.append(
             ItemStatus(item.code, item.department_id, counts[item.id], is_stale(item.frequency, updated, now), updated)
         )
@@ -407,6 +407,19 @@ def _log(  # noqa: PLR0917 - private step of read(), called once
 
 
 _AT_PROCESSORS: dict[str, Any] = {}
+_WHEN: dict[object, Any] = {}
+
+
+def _when(raw: object) -> Any:
+    """An item's ``data_updated_at`` as an aware datetime (cached: 25 items per lookup)."""
+    if raw is None:
+        return None
+    found = _WHEN.get(raw)
+    if found is None:
+        if len(_WHEN) > 4096:
+            _WHEN.clear()
+        found = _WHEN[raw] = as_datetime(raw)
+    return found
 #: item id → ``[(field, concept)]``; the catalogue's concepts change rarely and only feed
 #: the conflict flags (never an access decision), so they are cached per process.
 _CONCEPTS: dict[tuple[str, int], list[tuple[str, str]]] = {}

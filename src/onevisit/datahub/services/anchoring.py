@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 
@@ -24,41 +25,71 @@ LOG = "data-access"
 BATCH = 10_000
 
 
-def digest(row: AccessLog) -> str:
-    """SHA-256 of the row's canonical content (what the ledger entry commits to)."""
+_FIELDS = (
+    "id",
+    "request_id",
+    "at",
+    "actor",
+    "subject_key",
+    "item_code",
+    "use_code",
+    "purpose_kind",
+    "reference",
+    "legal_basis",
+    "granted",
+    "reason",
+    "records",
+)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+def digest_of(values: Sequence[Any]) -> str:
+    """SHA-256 of an access row's canonical content, from its :data:`_FIELDS` in order."""
+    row_id, request, at, actor, key, item, use, kind, reference, basis, granted, reason, records = values
     content = {
-        "id": row.id,
-        "request": row.request_id,
-        "at": row.at.isoformat(),
-        "actor": row.actor,
-        "subject": (row.subject_key or b"").hex(),
-        "item": row.item_code,
-        "use": row.use_code,
-        "kind": row.purpose_kind,
-        "reference": row.reference,
-        "basis": row.legal_basis,
-        "granted": row.granted,
-        "reason": row.reason or "",
-        "records": row.records,
+        "id": row_id,
+        "request": request,
+        "at": at.isoformat(),
+        "actor": actor,
+        "subject": bytes(key or b"").hex(),
+        "item": item,
+        "use": use,
+        "kind": kind,
+        "reference": reference,
+        "basis": basis,
+        "granted": bool(granted),
+        "reason": reason or "",
+        "records": records,
     }
-    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_ENCODE(content).encode()).hexdigest()
+
+
+def digest(row: AccessLog) -> str:
+    """What the ledger entry of ``row`` commits to."""
+    return digest_of([getattr(row, name) for name in _FIELDS])
 
 
 def anchor_pending(uow: UnitOfWork, *, limit: int = BATCH) -> int:
     """Anchors up to ``limit`` unanchored access rows (oldest first); returns how many."""
     session = uow.session
-    rows = list(
-        session.scalars(select(AccessLog).where(AccessLog.ledger_index.is_(None)).order_by(AccessLog.id).limit(limit))
+    table = cast(Table, AccessLog.__table__)
+    rows = (
+        session.connection()
+        .execute(
+            select(*(table.c[name] for name in _FIELDS))
+            .where(table.c.ledger_index.is_(None))
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        .all()
     )
     if not rows:
         return 0
     refs = ledger.append_many(
-        uow, LOG, [{"type": "onevisit.datahub.access.v1", "access": row.id, "sha256": digest(row)} for row in rows]
+        uow, LOG, [{"type": "onevisit.datahub.access.v1", "access": row[0], "sha256": digest_of(row)} for row in rows]
     )
-    table = cast(Table, AccessLog.__table__)
     session.connection().execute(
         update(table).where(table.c.id == bindparam("row_id")).values(ledger_index=bindparam("entry")),
-        [{"row_id": row.id, "entry": ref.index} for row, ref in zip(rows, refs, strict=True)],
+        [{"row_id": row[0], "entry": ref.index} for row, ref in zip(rows, refs, strict=True)],
     )
     return len(rows)

@@ -7,7 +7,8 @@ the vault (kind ``b"datahub"``); ``seq`` numbers several records of one subject.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -17,7 +18,10 @@ from onevisit.datahub.models import CatalogItem, DataRecord, DataSource
 from onevisit.datahub.services.access import seal_record
 from onevisit.kernel.uow import UnitOfWork
 
-CHUNK = 20_000
+CHUNK = 50_000
+#: SQLite page cache while loading (KiB, negative cache_size): keeps the records B-tree's
+#: interior pages in memory, so inserts at random keys do not re-read them.
+_SQLITE_CACHE_KIB = 256 * 1024
 RECORD_COLUMNS = ("subject_key", "item_id", "seq", "payload")
 
 
@@ -43,6 +47,21 @@ def insert_rows(session: Session, table: str, columns: tuple[str, ...], rows: li
             copy.write_row(row)
 
 
+@contextmanager
+def _big_cache(session: Session) -> Iterator[None]:
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = connection.connection.driver_connection
+    previous = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size={int(previous)}")
+
+
 def load(
     uow: UnitOfWork,
     item: CatalogItem,
@@ -66,17 +85,20 @@ def load(
             seqs[bytes(key)] = int(top) + 1
     loaded = 0
     batch: list[tuple[Any, ...]] = []
-    for key, data in rows:
-        seq = seqs.get(key, 0)
-        seqs[key] = seq + 1
-        batch.append((key, item.id, seq, seal_record(vault, data)))
-        if len(batch) >= CHUNK:
-            insert_rows(session, "datahub_records", RECORD_COLUMNS, batch)
-            loaded += len(batch)
-            if advance:
-                advance(len(batch))
-            batch = []
-    insert_rows(session, "datahub_records", RECORD_COLUMNS, batch)
+    with _big_cache(session):
+        for key, data in rows:
+            seq = seqs.get(key, 0)
+            seqs[key] = seq + 1
+            batch.append((key, item.id, seq, seal_record(vault, data)))
+            if len(batch) >= CHUNK:
+                batch.sort()  # key order: neighbouring inserts share B-tree pages
+                insert_rows(session, "datahub_records", RECORD_COLUMNS, batch)
+                loaded += len(batch)
+                if advance:
+                    advance(len(batch))
+                batch = []
+        batch.sort()
+        insert_rows(session, "datahub_records", RECORD_COLUMNS, batch)
     loaded += len(batch)
     if advance and batch:
         advance(len(batch))

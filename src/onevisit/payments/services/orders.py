@@ -91,12 +91,14 @@ def start_payment(
     adapter = gateways.get(channel)
     requested_by = principal.label
     digest = request_hash(bill_number, channel)
+    subject: str | None = None
     try:
         with platform.uow(principal, ip=ip) as uow:
             order = _existing(uow.session, requested_by, key)
             if order is None:
                 bill = bill_for(uow.session, principal, bill_number, pay_code)
                 check_payable(bill)
+                subject = bill.title
                 order = PaymentOrder(
                     number=f"P{uow.clock.now():%y%m%d}{secrets.randbelow(10**14):014d}",
                     bill_id=bill.id,
@@ -120,8 +122,7 @@ def start_payment(
             if found is None:
                 raise
             order = _same_request(found, digest)
-    subject = ""
-    if not order.pay_url:
+    if subject is None and not order.pay_url:
         with platform.db.session() as session:
             bill_row = session.get(Bill, order.bill_id)
             subject = bill_row.title if bill_row else ""
@@ -130,7 +131,7 @@ def start_payment(
     created = adapter.create_order(
         order_number=order.number,
         amount_fen=order.amount_fen,
-        subject=subject,
+        subject=subject or "",
         notify_url=f"{gateways.notify_base}/api/v1/payments/notify/{channel}",
         return_url=f"{gateways.return_base}/payments/orders/{order.number}/return",
     )

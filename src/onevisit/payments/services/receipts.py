@@ -98,27 +98,26 @@ def register_pending(uow: UnitOfWork, *, limit: int = REGISTER_BATCH) -> int:
 
     Rows are claimed with a conditional update (``ledger_index IS NULL`` → ``-1``) so that
     concurrent batches never register the same receipt twice."""
-    session = uow.session
-    ids = list(
-        session.scalars(select(Receipt.id).where(Receipt.ledger_index.is_(None)).order_by(Receipt.id).limit(limit))
+    pending = (
+        select(Receipt.id).where(Receipt.ledger_index.is_(None)).order_by(Receipt.id).limit(limit).scalar_subquery()
     )
-    if not ids:
-        return 0
-    claimed = list(
-        session.scalars(
+    rows = sorted(
+        uow.session.execute(
             update(Receipt)
-            .where(Receipt.id.in_(ids), Receipt.ledger_index.is_(None))
+            .where(Receipt.id.in_(pending), Receipt.ledger_index.is_(None))
             .values(ledger_index=-1)
-            .returning(Receipt.id)
+            .returning(Receipt)
             .execution_options(synchronize_session=False)
-        )
+        ).scalars(),
+        key=lambda r: r.id,
     )
-    if not claimed:
+    if not rows:
         return 0
-    rows = list(session.scalars(select(Receipt).where(Receipt.id.in_(claimed)).order_by(Receipt.id)))
     refs = ledger.append_many(uow, RECEIPT_LOG, [record_of(r) for r in rows])
-    for row, ref in zip(rows, refs, strict=True):
-        row.ledger_index = ref.index
+    uow.session.execute(
+        update(Receipt).execution_options(synchronize_session=False),
+        [{"id": row.id, "ledger_index": ref.index} for row, ref in zip(rows, refs, strict=True)],
+    )
     return len(rows)
 
 
