@@ -255,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     enterprises = args.enterprises or max(citizens // 10, 20)
     csv_rows = args.csv_rows or (100_000 if args.quick else 1_000_000)
     rng = random.Random(args.seed)
-    figures: dict[str, object] = {"citizens": citizens, "enterprises": enterprises}
+    figures: dict[str, object] = {
+        "citizens": citizens,
+        "enterprises": enterprises,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     with _database(args.postgres, args.keep) as url, tempfile.TemporaryDirectory() as folder:
         platform = Platform(Settings(database_url=url, secret_key=SECRET))
         figures["database"] = platform.db.engine.dialect.name
@@ -288,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             platform.close()
     dossier, imported = figures["dossier"], figures["csv_import"]
     assert isinstance(dossier, dict) and isinstance(imported, dict)
+    figures["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     figures["targets"] = {
         "dossier_p50_ms": P50_MS,
         "dossier_p99_ms": P99_MS,

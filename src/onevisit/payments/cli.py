@@ -42,18 +42,20 @@ def simulator(
 def poll(
     older_than: Annotated[int, typer.Option(help="Query orders pending longer than this (seconds).")] = 30,
 ) -> None:
-    """Query the channels about pending orders (notifications that never came), send pending refunds."""
+    """Query the channels about pending orders (lost notifications); send refunds; register receipts."""
     from onevisit.kernel.platform import Platform
     from onevisit.kernel.settings import get_settings
     from onevisit.payments.channels.gateway import gateways_for
     from onevisit.payments.services.orders import poll_pending
+    from onevisit.payments.services.receipts import registrar_for
     from onevisit.payments.services.refunds import send_pending_refunds
 
     platform = Platform(get_settings())
     gateways = gateways_for(platform)
     counts = poll_pending(platform, gateways, older_than_seconds=older_than)
     refunds = send_pending_refunds(platform, gateways)
-    console.print(f"Polled: {counts or 'nothing pending'}; refunds sent: {refunds}")
+    registered = registrar_for(platform).register()
+    console.print(f"Polled: {counts or 'nothing pending'}; refunds sent: {refunds}; receipts registered: {registered}")
 
 
 @payments_app.command("reconcile")
