@@ -54,17 +54,19 @@ P50_MS, P99_MS, IMPORT_S = 5.0, 20.0, 60.0
 @contextmanager
 def _database(postgres: str | None, keep: str | None) -> Iterator[str]:
     if postgres:
-        name = f"onevisit_datahub_bench_{os.getpid()}"
+        name = keep or f"onevisit_datahub_bench_{os.getpid()}"
         admin = create_engine(
             postgres.replace("postgresql://", "postgresql+psycopg://") + "/postgres", isolation_level="AUTOCOMMIT"
         )
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
             yield f"{postgres}/{name}"
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not keep:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
         return
     if keep:
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv-rows", type=int)
     parser.add_argument("--seed", type=int, default=20180101)
     parser.add_argument("--postgres", help="server URL without a database, e.g. postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--keep", help="SQLite file to seed once and reuse")
+    parser.add_argument("--keep", help="SQLite file (or PostgreSQL database name) to seed once and reuse")
     parser.add_argument("--reseed-datahub", action="store_true", help="with --keep: redo (and time) the datahub step")
     args = parser.parse_args(argv)
     citizens = args.citizens or (20_000 if args.quick else 1_000_000)

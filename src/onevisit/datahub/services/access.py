@@ -86,10 +86,17 @@ ACCESS_COLUMNS = (
     "records",
 )
 _INSERT_SQLITE = (
-    f"INSERT INTO datahub_access_log ({', '.join(ACCESS_COLUMNS)}) VALUES ({', '.join('?' * len(ACCESS_COLUMNS))})"  # noqa: S608 - fixed names
+    f"INSERT INTO datahub_access_log ({', '.join(ACCESS_COLUMNS)}) "  # noqa: S608 - fixed names
+    f"VALUES ({', '.join('?' * len(ACCESS_COLUMNS))})"
 )
+#: PostgreSQL: one short statement whatever the number of items (what varies per item
+#: travels as arrays), so psycopg's statement cache and server-side preparation apply.
 _INSERT_PG = (
-    f"INSERT INTO datahub_access_log ({', '.join(ACCESS_COLUMNS)}) VALUES ({', '.join(['%s'] * len(ACCESS_COLUMNS))})"  # noqa: S608 - fixed names
+    f"INSERT INTO datahub_access_log ({', '.join(ACCESS_COLUMNS)}) "  # noqa: S608 - fixed names
+    "SELECT %s, %s::timestamptz, %s, %s::bigint, %s::bigint, %s, %s::bytea, u.item_code, u.department_id, "
+    "%s, %s, %s, %s, u.granted, u.reason, u.records "
+    "FROM unnest(%s::text[], %s::bigint[], %s::boolean[], %s::text[], %s::integer[]) "
+    "AS u(item_code, department_id, granted, reason, records)"
 )
 
 
@@ -250,7 +257,7 @@ def _item_refusal(item: _Item, found: _Lookup, actor: Principal) -> _Refusal | N
     return None
 
 
-def read(
+def read(  # noqa: PLR0912 - the hot path, kept in one piece
     platform: Platform,
     actor: Principal,
     *,
@@ -276,16 +283,23 @@ def read(
         error = _check_purpose(purpose)
     dossier = Dossier(request_id, parsed)
     rows: list[tuple[str, int | None, bool, str | None, int]] = []  # item, department, granted, reason, records
-    with platform.uow(actor, ip=ip) as uow:
-        connection = uow.session.connection()
-        dialect = connection.dialect.name
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    engine = platform.db.engine
+    connection = engine.raw_connection()
+    driver: Any = connection.driver_connection
+    sqlite = engine.dialect.name == "sqlite"
+    now = platform.clock.now()
+    try:
+        if not sqlite:
+            # Two round trips in all: the read, then the access rows in one INSERT (a single
+            # statement is atomic by itself), each its own autocommit transaction.
+            driver.autocommit = True
+        cursor = connection.cursor()
         try:
             if error is None:
                 try:
                     rows = _decide(
                         cursor,
-                        dialect,
+                        engine.dialect.name,
                         platform.db.url,
                         vault,
                         actor,
@@ -293,16 +307,26 @@ def read(
                         purpose,
                         wanted,
                         dossier,
-                        uow.clock.now(),
+                        now,
                     )
                 except _Refusal as refusal:
                     error = refusal.error
             if error is not None:
                 reason = str(error.code)
                 rows = [(code, None, False, reason, 0) for code in (wanted or ["*"])]
-            _log(cursor, connection.dialect, uow.clock.now(), actor, parsed, purpose, request_id, rows)
+            _log(cursor, engine.dialect, now, actor, parsed, purpose, request_id, rows)
+            if sqlite:
+                connection.commit()
         finally:
             cursor.close()
+    except BaseException:
+        if sqlite:
+            connection.rollback()
+        raise
+    finally:
+        if not sqlite:
+            driver.autocommit = False
+        connection.close()
     if error is not None:
         raise error
     return dossier
@@ -403,7 +427,22 @@ def _log(  # noqa: PLR0917 - private step of read(), called once
         (*common, code[:64], department, *tail, granted, reason, records)
         for code, department, granted, reason, records in rows
     ]
-    cursor.executemany(_INSERT_SQLITE if dialect.name == "sqlite" else _INSERT_PG, values)
+    if dialect.name == "sqlite":
+        cursor.executemany(_INSERT_SQLITE, values)
+        return
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+    cursor.execute(
+        _INSERT_PG,
+        (
+            *common,
+            *tail,
+            [c[:64] for c in columns[0]],
+            list(columns[1]),
+            list(columns[2]),
+            list(columns[3]),
+            list(columns[4]),
+        ),
+    )
 
 
 _AT_PROCESSORS: dict[str, Any] = {}
@@ -420,6 +459,8 @@ def _when(raw: object) -> Any:
             _WHEN.clear()
         found = _WHEN[raw] = as_datetime(raw)
     return found
+
+
 #: item id → ``[(field, concept)]``; the catalogue's concepts change rarely and only feed
 #: the conflict flags (never an access decision), so they are cached per process.
 _CONCEPTS: dict[tuple[str, int], list[tuple[str, str]]] = {}
