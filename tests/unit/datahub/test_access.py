@@ -89,6 +89,7 @@ def test_conditional_items_need_the_owners_approval_of_the_use(platform: Platfor
 def test_not_shared_items_are_for_the_owning_department_only(platform: Platform, hub: Hub) -> None:
     ask = {"subject": hub.id_number, "items": ["psb.correction"]}
     refused(platform, clerk(hub.other.id), DatahubError.ITEM_NOT_SHARED, purpose=TRANSFER, **ask)
+    assert log(platform)[-1].department_id == hub.owner.id  # the owner sees refused attempts too
     mine = datahub.Purpose(use="portal.prefill", kind="consented_use", legal_basis="同意")
     with platform.uow() as uow:
         consents.grant(uow, subject_key=person_key(platform.vault, hub.id_number), use_code="portal.prefill")

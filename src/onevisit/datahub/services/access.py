@@ -138,6 +138,8 @@ class Dossier:
     items: list[ItemStatus] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
     conflicts: list[ConflictFlag] = field(default_factory=list)
+    #: item code → owning department, for the access rows of refused lookups
+    owners: dict[str, int] = field(default_factory=dict, repr=False)
 
     def by_item(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
@@ -313,7 +315,7 @@ def read(  # noqa: PLR0912 - the hot path, kept in one piece
                     error = refusal.error
             if error is not None:
                 reason = str(error.code)
-                rows = [(code, None, False, reason, 0) for code in (wanted or ["*"])]
+                rows = [(code, dossier.owners.get(code), False, reason, 0) for code in (wanted or ["*"])]
             _log(cursor, engine.dialect, now, actor, parsed, purpose, request_id, rows)
             if sqlite:
                 connection.commit()
@@ -345,6 +347,7 @@ def _decide(  # noqa: PLR0917 - private step of read(), called once
     now: Any,
 ) -> list[tuple[str, int | None, bool, str | None, int]]:
     found = _lookup(cursor, dialect, subject, purpose.use)
+    dossier.owners = {code: item.department_id for code, item in found.items.items()}
     if not found.subject_found:
         raise _Refusal(NotFound(DatahubError.SUBJECT_UNKNOWN, N_("No one with this number is on record.")))
     _check_use(found, actor, purpose)
