@@ -39,8 +39,16 @@ class UnitOfWork:
         self._outbox: list[OutboxMessage] = []
 
     def emit(self, event: Event) -> None:
-        self.platform.bus.register(type(event))
-        message = OutboxMessage(name=event.name, payload=event.payload(), created_at=self.clock.now(), attempts=0)
+        bus = self.platform.bus
+        bus.register(type(event))
+        now = self.clock.now()
+        message = OutboxMessage(name=event.name, payload=event.payload(), created_at=now, attempts=0)
+        if not bus.subscribers(event.name):
+            # Nobody listens (subscriptions are all wired at start-up): the event is kept
+            # as a record, already delivered, and costs no second transaction.
+            message.delivered_at = now
+            self.session.add(message)
+            return
         self.session.add(message)
         self._outbox.append(message)
 
