@@ -53,7 +53,8 @@ def test_conflict_scan_keeps_a_row_per_subject_and_concept(platform: Platform, h
 
 
 def test_stale_sources_by_declared_frequency(platform: Platform, hub: Hub, clock: FrozenClock) -> None:
-    assert quality.stale_items(platform.db.session().__enter__(), clock.now()) == []
+    with platform.db.session() as session:
+        assert quality.stale_items(session, clock.now()) == []
     clock.advance(days=3)
     with platform.db.session() as session:
         stale = {s.item.code for s in quality.stale_items(session, clock.now())}
