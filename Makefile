@@ -20,7 +20,7 @@ setup-all: ## setup, plus the optional extras (SUMO for City Brain: libsumo, ~34
 	@$(UV) sync --frozen --extra traffic --quiet
 
 .PHONY: demo
-demo: setup ## Migrate var/onevisit.db, seed the demo province if empty, print logins, serve http://127.0.0.1:8000
+demo: setup runtime-deps ## Migrate var/onevisit.db, seed the demo province if empty, print logins, serve http://127.0.0.1:8000
 	@$(UV) run onevisit db upgrade
 	@$(UV) run onevisit demo seed --if-empty
 	@$(UV) run onevisit demo logins
@@ -33,8 +33,12 @@ test: setup-all system-deps ## Lint, type-check, import contracts, whole suite o
 	@scripts/test.sh
 
 .PHONY: system-deps
-system-deps: ## Install Debian packages the tests need (postgresql, chromium, fonts-wqy-zenhei) when absent
-	@scripts/ensure-system-deps.sh
+system-deps: ## Install Debian packages the tests need (postgresql, chromium, pango, fonts-wqy-zenhei) when absent
+	@scripts/ensure-system-deps.sh test
+
+.PHONY: runtime-deps
+runtime-deps: ## Install Debian packages the server needs (pango for PDFs, fonts-wqy-zenhei) when absent
+	@scripts/ensure-system-deps.sh runtime
 
 .PHONY: bench-deps
 bench-deps: ## Install wrk (the HTTP load generator of the web benchmark) when absent

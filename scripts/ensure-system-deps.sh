@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, only when they are missing:
-# PostgreSQL (a throwaway cluster is started by the tests), Chromium (browser tests) and
-# fonts-wqy-zenhei (Chinese text in PDFs and screenshots).
+# Installs the Debian packages OneVisit needs, only when they are missing.
+#   runtime: Pango (weasyprint renders e-receipts and certificates as PDF) and
+#            fonts-wqy-zenhei (Chinese text in PDFs and screenshots)
+#   test:    runtime + PostgreSQL (the tests start a throwaway cluster) + Chromium (browser tests)
 set -euo pipefail
+mode=${1:-test}
 
 missing=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "wenquanyi zen hei" || [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+dpkg -s libpango-1.0-0 >/dev/null 2>&1 || missing+=(libpango-1.0-0)
+dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+if [ "$mode" = "test" ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
