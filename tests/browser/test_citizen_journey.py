@@ -11,7 +11,7 @@ from onevisit.demo.seed import seed_province
 from onevisit.identity.services.people import find_person_by_id_number, phone_of
 from onevisit.kernel.masking import mask_phone
 from onevisit.kernel.platform import Platform
-from tests.browser.conftest import LiveServer
+from tests.common.liveserver import LiveServer
 
 
 def test_citizen_logs_in_sees_my_onevisit_switches_language_and_logs_out(

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 from onevisit.citybrain.live import STATE_ENV, LiveOptions, run_live
 from onevisit.citybrain.traffic.bench import default_data_dir
 from onevisit.kernel.platform import Platform
-from tests.browser.conftest import LiveServer
 from tests.common.factories import make_clerk, make_department
+from tests.common.liveserver import LiveServer
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("libsumo") is None, reason="libsumo not installed (optional 'traffic' extra)"

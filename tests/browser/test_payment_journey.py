@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from onevisit.kernel.clock import SystemClock
 from onevisit.kernel.platform import Platform
-from tests.browser.conftest import LiveServer
 from tests.common.factories import make_person
+from tests.common.liveserver import LiveServer
 from tests.functional.payments.processes import platform_gateways, simulator_process
 from tests.unit.payments.helpers import bill_for, department
 

@@ -3,56 +3,24 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
 
-from onevisit.app import create_app
 from onevisit.kernel.platform import Platform
 from onevisit.ledger import append_many, latest_head, sign_head
 from onevisit.ledger.merkle import leaf_hash
 from onevisit.ledger.models import LedgerAlert, LedgerLog, LedgerNode
 from onevisit.ledger.services import witnesses
 from onevisit.ledger.signing import SigningKey, write_seed_file
+from tests.common.liveserver import LiveServer
 
 ONEVISIT = Path(sys.executable).with_name("onevisit")
 pytestmark = pytest.mark.skipif(not ONEVISIT.exists(), reason="the onevisit script is not installed")
-
-
-class LiveServer:
-    """The app served by uvicorn on a thread (the pattern of tests/browser/conftest.py)."""
-
-    def __init__(self, platform: Platform) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(platform=platform), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("live server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,14 +19,9 @@ import httpx
 from onevisit.kernel.platform import Platform
 from onevisit.payments.channels.gateway import Gateways, build_gateways, install_gateways
 from onevisit.payments.config import PaymentsConfig
+from tests.common.liveserver import free_port
 
 CHANNEL_SECRET = "test-channel-secret-for-the-simulator"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(url: str, timeout: float = 30.0) -> None:

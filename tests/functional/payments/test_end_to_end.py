@@ -19,8 +19,8 @@ from onevisit.kernel.platform import Platform
 from onevisit.payments.channels import wire
 from onevisit.payments.models import Bill, BillStatus, Notification, OrderStatus, PaymentOrder, Receipt, SettlementEntry
 from onevisit.payments.services import orders, receipts, reconciliation
-from tests.browser.conftest import LiveServer
 from tests.common.factories import make_person
+from tests.common.liveserver import LiveServer
 from tests.functional.payments.processes import ServerProcess, platform_gateways, simulator_process
 from tests.unit.payments.helpers import bill_for, department
 
