@@ -3,6 +3,7 @@
 #   runtime: Pango (weasyprint renders e-receipts and certificates as PDF) and
 #            fonts-wqy-zenhei (Chinese text in PDFs and screenshots)
 #   test:    runtime + PostgreSQL (the tests start a throwaway cluster) + Chromium (browser tests)
+#            + a Java runtime (PySpark in local mode runs the rules Spark test)
 set -euo pipefail
 mode=${1:-test}
 
@@ -13,6 +14,7 @@ dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing+=(libpangoft2-1.0-0)
 if [ "$mode" = "test" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
