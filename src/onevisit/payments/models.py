@@ -86,7 +86,7 @@ class PaymentOrder(Base):
     payer_account_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("accounts.id"))
     idempotency_key: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))
-    pay_url: Mapped[str] = mapped_column(String(300), default="")
+    pay_url: Mapped[str] = mapped_column(String(1000), default="")
     channel_trade_no: Mapped[str | None] = mapped_column(String(64))
     #: The channel's own time of payment (reconciliation is by the channel's day).
     channel_paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
