@@ -6,11 +6,11 @@ from onevisit.catalog import models as catalog_models
 from onevisit.credentials import models as credentials_models
 from onevisit.datahub import models as datahub_models
 from onevisit.identity import models as identity_models
-from onevisit.kernel import audit, events, notify
+from onevisit.kernel import audit, events, jobs, notify
 from onevisit.kernel.db import Base
 from onevisit.ledger import models as ledger_models
 from onevisit.payments import models as payments_models
 
-MODULES = (audit, events, notify, identity_models, catalog_models, ledger_models, payments_models, datahub_models,
+MODULES = (audit, events, jobs, notify, identity_models, catalog_models, ledger_models, payments_models, datahub_models,
            credentials_models)
 metadata = Base.metadata

@@ -28,6 +28,12 @@ class DatahubError(ErrorCode):
     APPROVAL_MISSING = "datahub.approval.missing"
     NOT_OWNING_DEPARTMENT = "datahub.department.not_owner"
     IMPORT_MALFORMED = "datahub.import.malformed"
+    IMPORT_TOO_LARGE = "datahub.import.too_large"
+    REQUEST_UNKNOWN = "datahub.request.unknown"
+    REQUEST_INVALID = "datahub.request.invalid"
+    REQUEST_OPEN = "datahub.request.open"
+    REQUEST_NOT_NEEDED = "datahub.request.not_needed"
+    REQUEST_DECIDED = "datahub.request.decided"
 
 
 class DatahubRefused(AppError):

@@ -1,4 +1,5 @@
-"""Datahub tables: sources, catalogue items, uses, approvals, consents, records, access log.
+"""Datahub tables: sources, catalogue items, uses, access requests (approvals), consents,
+records, access log.
 
 Records are keyed ``(subject_key, item_id, seq)``: a person's key is the keyed blind index
 of their ID number (``persons.id_number_index``), an enterprise's its credit code (ASCII),
@@ -34,6 +35,10 @@ SUBJECT_KINDS = ("person", "enterprise")
 SHARING_CLASSES = ("unconditional", "conditional", "not_shared")
 FREQUENCIES = ("realtime", "daily", "weekly", "monthly", "quarterly", "yearly")
 PURPOSE_KINDS = ("application", "staff_task", "consented_use")
+#: an access request's life: pending → approved (→ revoked | expired) or refused; withdrawn
+#: by its requester while pending
+REQUEST_STATUSES = ("pending", "approved", "refused", "revoked", "withdrawn", "expired")
+OPEN_STATUSES = ("pending", "approved")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -101,19 +106,48 @@ class DataUse(Base):
 
 
 class Approval(Base):
-    """The owning department's approval of one use of one conditional item."""
+    """An access request for one conditional item and one use, and the owner's decision.
+
+    A department whose use needs a conditional item files a request (legal basis,
+    justification, optional end date); the owning department approves or refuses it with a
+    reason, and may revoke an approval later. While ``status`` is ``approved`` and
+    ``valid_until`` has not passed, lookups for the use may read the item — every lookup
+    reads these rows in the same statement as the records, so a decision, a revocation or
+    an expiry applies to the next lookup. At most one request per item and use is open
+    (pending or approved) at a time; decided ones stay as the history. An owner approving
+    a use on its own initiative is a request it filed and approved at once
+    (``requesting_department_id`` is then None).
+    """
 
     __tablename__ = "datahub_approvals"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(BigId, ForeignKey("datahub_items.id"))
     use_id: Mapped[int] = mapped_column(BigId, ForeignKey("datahub_uses.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    requesting_department_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("departments.id"), index=True)
+    requested_by_account_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("accounts.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     legal_basis: Mapped[str] = mapped_column(String(200))
-    approved_by_account_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("accounts.id"))
-    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    justification: Mapped[str] = mapped_column(String(2000), default="")
+    #: the approval lapses at this instant (None: until revoked)
+    valid_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by_account_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("accounts.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("item_id", "use_id", name="item_use"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", REQUEST_STATUSES), name="status"),
+        Index(
+            "ix_datahub_approvals_open",
+            "item_id",
+            "use_id",
+            unique=True,
+            sqlite_where=text(f"{_in('status', OPEN_STATUSES)}"),
+            postgresql_where=text(f"{_in('status', OPEN_STATUSES)}"),
+        ),
+    )
 
 
 class Consent(Base):

@@ -8,7 +8,8 @@ The rules, in order: the subject must exist; the use must exist and belong to th
 requester's department (when it names one); a use that requires consent — and every
 ``consented_use`` — needs the subject's standing consent; a ``not_shared`` item is readable
 only by its owning department; a ``conditional`` item only with the owner's standing
-approval of the use. Every item read, and every refused attempt, is one row of the access
+approval of the use (an approved access request whose end date has not passed,
+:mod:`.requests`). Every item read, and every refused attempt, is one row of the access
 log, written in the same transaction; refusals are committed before the error is raised.
 
 Cost: one statement reads the subject, the use, its approvals, the subject's consent, the
@@ -47,9 +48,9 @@ _COMMON = """
            NULL, NULL
       FROM datahub_uses u WHERE u.code = :use
     UNION ALL
-    SELECT 'approval', a.item_id, NULL, NULL, NULL, NULL, NULL, NULL
+    SELECT 'approval', a.item_id, NULL, NULL, NULL, NULL, a.valid_until, NULL
       FROM datahub_approvals a JOIN datahub_uses u ON u.id = a.use_id
-     WHERE u.code = :use AND a.revoked_at IS NULL
+     WHERE u.code = :use AND a.status = 'approved'
     UNION ALL
     SELECT 'consent', c.id, NULL, NULL, NULL, NULL, NULL, NULL
       FROM datahub_consents c JOIN datahub_uses u ON u.id = c.use_id
@@ -180,7 +181,7 @@ class _Lookup:
     records: list[tuple[int, int, bytes]] = field(default_factory=list)
 
 
-def _lookup(cursor: Any, dialect: str, subject: Subject, use: str) -> _Lookup:
+def _lookup(cursor: Any, dialect: str, subject: Subject, use: str, now: Any) -> _Lookup:
     query = _ENTERPRISE if subject.kind == ENTERPRISE else _PERSON
     params = {"kind": subject.kind, "use": use, "key": subject.key, "code": subject.credit_code}
     cursor.execute(query.text_for(dialect), params)
@@ -191,7 +192,8 @@ def _lookup(cursor: Any, dialect: str, subject: Subject, use: str) -> _Lookup:
         elif k == "item":
             found.items[b] = _Item(int(a), b, c, int(d), e, f)
         elif k == "approval":
-            found.approved.add(int(a))
+            if f is None or as_datetime(f) > now:  # an approval past its end date has lapsed
+                found.approved.add(int(a))
         elif k == "use":
             found.use = (int(a), b, c == "consent", None if d is None else int(d))
         elif k == "consent":
@@ -253,7 +255,10 @@ def _item_refusal(item: _Item, found: _Lookup, actor: Principal) -> _Refusal | N
     if item.sharing == "conditional" and item.id not in found.approved:
         return _refused(
             DatahubError.APPROVAL_MISSING,
-            N_("%(item)s is shared only for uses its department has approved, and this use is not one of them."),
+            N_(
+                "%(item)s is shared only for uses its department has approved, and this use has no standing "
+                "approval: file an access request with the owning department."
+            ),
             item=item.code,
         )
     return None
@@ -346,7 +351,7 @@ def _decide(  # noqa: PLR0917 - private step of read(), called once
     dossier: Dossier,
     now: Any,
 ) -> list[tuple[str, int | None, bool, str | None, int]]:
-    found = _lookup(cursor, dialect, subject, purpose.use)
+    found = _lookup(cursor, dialect, subject, purpose.use, now)
     dossier.owners = {code: item.department_id for code, item in found.items.items()}
     if not found.subject_found:
         raise _Refusal(NotFound(DatahubError.SUBJECT_UNKNOWN, N_("No one with this number is on record.")))

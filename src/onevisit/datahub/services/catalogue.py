@@ -1,7 +1,7 @@
-"""The catalogue: departments register sources, items and uses; owners approve uses.
+"""The catalogue: departments register sources, items and uses.
 
 A conditional item is readable for a use only while its owning department's approval of
-that use stands; approving and revoking are audited. Staleness is judged from an item's
+that use stands (the request workflow is in :mod:`.requests`). Staleness is judged from an item's
 declared update frequency and when its data was last loaded.
 """
 
@@ -27,8 +27,7 @@ from onevisit.datahub.models import (
 )
 from onevisit.datahub.schemas import ItemSchema
 from onevisit.identity.models import Department
-from onevisit.kernel.actors import Principal
-from onevisit.kernel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, ValidationFailed
+from onevisit.kernel.errors import Conflict, FieldError, InvalidInput, NotFound, ValidationFailed
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.uow import UnitOfWork
 
@@ -177,53 +176,19 @@ def register_use(
     return use
 
 
-def _check_owner(actor: Principal, item: CatalogItem) -> None:
-    if actor.has("*") or "administrator" in actor.roles:
-        return
-    if actor.department_id != item.department_id:
-        raise Forbidden(
-            DatahubError.NOT_OWNING_DEPARTMENT,
-            N_("Only the department that owns %(item)s can approve or revoke its uses."),
-            params={"item": item.code},
-        )
-
-
 def approve(uow: UnitOfWork, *, item_code: str, use_code: str, legal_basis: str) -> Approval:
-    """The owning department approves ``use`` of its conditional item (again, if revoked)."""
-    session = uow.session
-    item = find_item(session, item_code)
-    use = find_use(session, use_code)
-    _check_owner(uow.actor, item)
-    if not legal_basis.strip():
-        raise InvalidInput(DatahubError.LEGAL_BASIS_MISSING, N_("State the legal basis for this use."))
-    approval = session.scalar(select(Approval).where(Approval.item_id == item.id, Approval.use_id == use.id))
-    now = uow.clock.now()
-    if approval is None:
-        approval = Approval(item_id=item.id, use_id=use.id, legal_basis=legal_basis.strip(), approved_at=now)
-        session.add(approval)
-    approval.legal_basis, approval.approved_at, approval.revoked_at = legal_basis.strip(), now, None
-    approval.approved_by_account_id = uow.actor.account_id
-    session.flush()
-    uow.audit("datahub.use_approved", "datahub_item", item.code, {"use": use.code})
-    return approval
+    """The owning department approves ``use`` of its conditional item on its own initiative
+    (see :func:`.requests.approve_use`; departments that need an item file a request)."""
+    from onevisit.datahub.services.requests import approve_use
+
+    return approve_use(uow, item_code=item_code, use_code=use_code, legal_basis=legal_basis)
 
 
 def revoke_approval(uow: UnitOfWork, *, item_code: str, use_code: str) -> None:
-    session = uow.session
-    item = find_item(session, item_code)
-    use = find_use(session, use_code)
-    _check_owner(uow.actor, item)
-    approval = session.scalar(
-        select(Approval).where(Approval.item_id == item.id, Approval.use_id == use.id, Approval.revoked_at.is_(None))
-    )
-    if approval is None:
-        raise NotFound(
-            DatahubError.APPROVAL_MISSING,
-            N_("%(use)s has no standing approval for %(item)s."),
-            params={"use": use.code, "item": item.code},
-        )
-    approval.revoked_at = uow.clock.now()
-    uow.audit("datahub.use_approval_revoked", "datahub_item", item.code, {"use": use.code})
+    """The owner withdraws ``use``'s standing approval (see :func:`.requests.revoke_use`)."""
+    from onevisit.datahub.services.requests import revoke_use
+
+    revoke_use(uow, item_code=item_code, use_code=use_code)
 
 
 def list_items(session: Session) -> list[tuple[CatalogItem, Department]]:
