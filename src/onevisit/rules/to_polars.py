@@ -1,0 +1,148 @@
+"""The Polars back end: a rule as one ``pl.Expr`` over a frame with the schema's columns.
+
+Polars' ``&``/``|`` already follow Kleene logic, comparisons propagate nulls and ``when`` skips
+a null condition, so SQL's three-valued logic carries over; the few places where Polars differs
+(division by zero gives inf, whole-number literals default to 32 bits) are spelled out here.
+Whole-number fields are read as Int64 and decimals as Float64, as every other back end does.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import Any
+
+import polars as pl
+
+from onevisit.rules import ir
+from onevisit.rules.evaluate import like_pattern
+from onevisit.rules.schema import FieldType
+
+DTYPES: dict[FieldType, pl.DataType] = {
+    FieldType.INTEGER: pl.Int64(),
+    FieldType.DECIMAL: pl.Float64(),
+    FieldType.TEXT: pl.String(),
+    FieldType.BOOLEAN: pl.Boolean(),
+    FieldType.DATE: pl.Date(),
+}
+
+
+def compile_polars(node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one branch per node type
+    if isinstance(node, ir.Literal):
+        dtype = DTYPES[node.type] if node.type is not None else pl.Null()
+        return pl.lit(node.value, dtype=dtype)
+    if isinstance(node, ir.FieldRef):
+        column = pl.col(node.name)
+        if node.type in (FieldType.INTEGER, FieldType.DECIMAL):
+            return column.cast(DTYPES[node.type])
+        return column
+    if isinstance(node, ir.ToDecimal):
+        return compile_polars(node.operand).cast(pl.Float64)
+    if isinstance(node, ir.Not):
+        return ~compile_polars(node.operand)
+    if isinstance(node, ir.And):
+        return reduce(lambda a, b: a & b, (compile_polars(i) for i in node.items))
+    if isinstance(node, ir.Or):
+        return reduce(lambda a, b: a | b, (compile_polars(i) for i in node.items))
+    if isinstance(node, ir.Compare):
+        return _compare(node.op, compile_polars(node.left), compile_polars(node.right))
+    if isinstance(node, ir.InList):
+        assert node.operand.type is not None  # noqa: S101 - the checker types IN operands
+        members = pl.Series([v.value for v in node.values], dtype=DTYPES[node.operand.type])
+        found = compile_polars(node.operand).is_in(members)
+        return ~found if node.negated else found
+    if isinstance(node, ir.Between):
+        value = compile_polars(node.operand)
+        inside = (value >= compile_polars(node.low)) & (value <= compile_polars(node.high))
+        return ~inside if node.negated else inside
+    if isinstance(node, ir.IsNull):
+        inner = compile_polars(node.operand)
+        return inner.is_not_null() if node.negated else inner.is_null()
+    if isinstance(node, ir.Like):
+        matched = _like(compile_polars(node.operand), node.pattern)
+        return ~matched if node.negated else matched
+    if isinstance(node, ir.Arith):
+        left, right = compile_polars(node.left), compile_polars(node.right)
+        if node.op == "/":
+            return pl.when(right != 0).then(left / right)
+        return {"+": left + right, "-": left - right, "*": left * right}[node.op]
+    if isinstance(node, ir.Neg):
+        return -compile_polars(node.operand)
+    if isinstance(node, ir.Case):
+        return _case(node)
+    if isinstance(node, ir.Call):
+        return _call(node)
+    raise TypeError(f"no Polars form for {type(node).__name__}")  # pragma: no cover
+
+
+def _compare(op: str, left: pl.Expr, right: pl.Expr) -> pl.Expr:
+    if op == "=":
+        return left == right
+    if op == "<>":
+        return left != right
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    return left >= right
+
+
+def _like(value: pl.Expr, pattern: str) -> pl.Expr:
+    core = pattern.strip("%")
+    if "_" not in core and "%" not in core:
+        leading, trailing = pattern.startswith("%"), pattern.endswith("%")
+        if leading and trailing and len(pattern) >= 2:
+            return value.str.contains(core, literal=True)
+        if trailing and not leading:
+            return value.str.starts_with(core)
+        if leading and not trailing:
+            return value.str.ends_with(core)
+        if not leading and not trailing:
+            return value == pl.lit(pattern, dtype=pl.String())
+    return value.str.contains("^(?s:" + like_pattern(pattern) + ")$")
+
+
+def _case(node: ir.Case) -> pl.Expr:
+    assert node.type is not None  # noqa: S101 - CASE always has a type after checking
+    dtype = DTYPES[node.type]
+    first, *rest = node.whens
+    chain: Any = pl.when(compile_polars(first[0])).then(compile_polars(first[1]).cast(dtype))
+    for condition, value in rest:
+        chain = chain.when(compile_polars(condition)).then(compile_polars(value).cast(dtype))
+    default = compile_polars(node.default) if node.default is not None else pl.lit(None, dtype=dtype)
+    result: pl.Expr = chain.otherwise(default.cast(dtype))
+    return result
+
+
+def _call(node: ir.Call) -> pl.Expr:  # noqa: PLR0912 - one branch per function
+    if node.body is not None:
+        return compile_polars(node.body)
+    args = [compile_polars(a) for a in node.args]
+    name = node.name
+    if name == "ABS":
+        return args[0].abs()
+    if name in ("FLOOR", "CEIL"):
+        if node.args[0].type is FieldType.INTEGER:
+            return args[0]
+        rounded = args[0].floor() if name == "FLOOR" else args[0].ceil()
+        return rounded.cast(pl.Int64)
+    if name == "LEAST":
+        return pl.min_horizontal(*args)
+    if name == "GREATEST":
+        return pl.max_horizontal(*args)
+    if name == "COALESCE":
+        return pl.coalesce(args)
+    if name == "LENGTH":
+        return args[0].str.len_chars().cast(pl.Int64)
+    if name == "YEAR":
+        return args[0].dt.year().cast(pl.Int64)
+    if name == "MONTH":
+        return args[0].dt.month().cast(pl.Int64)
+    if name == "DAY":
+        return args[0].dt.day().cast(pl.Int64)
+    if name == "ADD_DAYS":
+        return (args[0].cast(pl.Int32).cast(pl.Int64) + args[1]).cast(pl.Int32).cast(pl.Date)
+    if name == "DAYS_BETWEEN":
+        return args[1].cast(pl.Int32).cast(pl.Int64) - args[0].cast(pl.Int32).cast(pl.Int64)
+    raise TypeError(f"no Polars form for {name}")  # pragma: no cover
