@@ -15,6 +15,8 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from onevisit import __version__
 from onevisit.citybrain import api as citybrain_api
 from onevisit.citybrain import views as citybrain_views
+from onevisit.credentials import api as credentials_api
+from onevisit.credentials import views as credentials_views
 from onevisit.datahub import api as datahub_api
 from onevisit.datahub import views as datahub_views
 from onevisit.identity import api as identity_api
@@ -41,6 +43,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "ledger" / "templates",
     PACKAGE / "datahub" / "templates",
     PACKAGE / "payments" / "templates",
+    PACKAGE / "credentials" / "templates",
     PACKAGE / "citybrain" / "templates",
 ]
 
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.principal_resolver = make_resolver(platform)
     app.state.notices = dict(web_views.NOTICES) | dict(payments_views.NOTICES)
     app.state.notices.update(datahub_views.NOTICES)
+    app.state.notices.update(credentials_views.NOTICES)
 
     install_error_handlers(app)
     app.include_router(web_views.router)
@@ -100,6 +104,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(datahub_api.router)
     app.include_router(payments_views.router)
     app.include_router(payments_api.router)
+    app.include_router(credentials_views.router)
+    app.include_router(credentials_api.router)
     app.include_router(citybrain_views.router)
     app.include_router(citybrain_api.router)
     if settings.is_development:

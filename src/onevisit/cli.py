@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from onevisit.credentials.cli import credentials_app
 from onevisit.datahub.cli import datahub_app
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import SettingsError, get_settings
@@ -28,6 +29,7 @@ app.add_typer(citybrain_app, name="citybrain")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(datahub_app, name="datahub")
 app.add_typer(payments_app, name="payments")
+app.add_typer(credentials_app, name="credentials")
 console = Console(stderr=True)
 
 

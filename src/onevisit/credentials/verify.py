@@ -54,7 +54,7 @@ class Reason(enum.StrEnum):
 
 
 #: Which failure wins when several hold (a forged certificate is not "expired").
-PRIORITY = [r for r in Reason if r is not Reason.VALID]
+PRIORITY: list[Reason] = [r for r in Reason if r is not Reason.VALID]
 
 HEADLINES: Mapping[Reason, str] = {
     Reason.VALID: N_("This certificate is genuine and in force."),
@@ -122,11 +122,13 @@ class Report:
     def number(self) -> str | None:
         return self.presentation.body.number if self.presentation else None
 
-    def add(self, name: str, outcome: Outcome, message: str, failure: Reason | None = None, **params: object) -> None:
+    def add(
+        self, name: str, outcome: Outcome, message: str, failure: Reason | None = None, /, **params: object
+    ) -> None:
         self.checks.append(Check(name, outcome, message, params, failure if outcome is Outcome.FAIL else None))
 
     def replace(
-        self, name: str, outcome: Outcome, message: str, failure: Reason | None = None, **params: object
+        self, name: str, outcome: Outcome, message: str, failure: Reason | None = None, /, **params: object
     ) -> None:
         """Replaces the check called ``name`` (online verification refines offline ones)."""
         self.checks = [c for c in self.checks if c.name != name]

@@ -276,7 +276,7 @@ def draft(  # noqa: PLR0917 - the certificate's parts, each needed
     return Draft(row, ledger_entry(body, body_bytes), number, body, disclosures)
 
 
-def _find_type(type_code: str) -> CertificateType:
+def type_or_error(type_code: str) -> CertificateType:
     ctype = find_type(type_code)
     if ctype is None:
         raise InvalidInput(
@@ -309,7 +309,7 @@ def issue(
     reference: str | None = None,
 ) -> Credential:
     """Issues one certificate into the holder's wallet and registers it on the ledger."""
-    ctype = _find_type(type_code)
+    ctype = type_or_error(type_code)
     _check_holder_kind(ctype, holder)
     clean = clean_fields(ctype, fields)
     session = uow.session
@@ -380,7 +380,7 @@ def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str
     departments: dict[str, tuple[Department, CredentialIssuer]] = {}
     drafts: list[Draft] = []
     for request in requests:
-        ctype = _find_type(request.type_code)
+        ctype = type_or_error(request.type_code)
         _check_holder_kind(ctype, request.holder)
         clean = clean_fields(ctype, request.fields)
         start, end = validity(ctype, clean, today, request.valid_from, request.valid_until)
@@ -409,8 +409,8 @@ def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str
         return []
     refs = ledger.append_many(uow, CERTIFICATE_LOG, [d.entry for d in drafts])
     rows = [{**d.row, "ledger_index": ref.index} for d, ref in zip(drafts, refs, strict=True)]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(Credential), rows[start : start + 5000])
+    for offset in range(0, len(rows), 5000):
+        session.execute(insert(Credential), rows[offset : offset + 5000])
     uow.audit("credentials.issued_batch", "credential", drafts[0].number, {"count": len(drafts), "source": source})
     return [d.number for d in drafts]
 

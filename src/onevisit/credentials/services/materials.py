@@ -139,7 +139,7 @@ def _rows(session: Session, today: dt.date, *, enterprise: bool) -> Iterator[tup
         }
         if end is not None:
             data["valid_until"] = end.isoformat()
-        yield (subject.encode("ascii") if enterprise else bytes(subject)), data
+        yield (str(subject).encode("ascii") if enterprise else bytes(subject)), data  # type: ignore[arg-type]
 
 
 def sync_datahub(platform: Platform, actor: Principal) -> SyncReport:
