@@ -20,12 +20,14 @@ setup-all: ## setup, plus the optional extras (SUMO for City Brain: libsumo, ~34
 	@$(UV) sync --frozen --extra traffic --quiet
 
 .PHONY: demo
-demo: setup runtime-deps ## Migrate var/onevisit.db, seed the demo province if empty, print logins, serve http://127.0.0.1:8000
+demo: setup runtime-deps ## Migrate var/onevisit.db, seed the demo province if empty, print logins, serve http://127.0.0.1:8000 with the worker
 	@$(UV) run onevisit db upgrade
 	@$(UV) run onevisit demo seed --if-empty
 	@$(UV) run onevisit demo logins
-	@echo "Serving http://127.0.0.1:8000 and the payment-channel simulator on :8100  (Ctrl-C stops both)"
-	@$(UV) run onevisit payments simulator --port 8100 & sim=$$!; trap "kill $$sim 2>/dev/null" EXIT INT TERM; \
+	@echo "Serving http://127.0.0.1:8000, the payment-channel simulator on :8100 and the periodic-job worker  (Ctrl-C stops all three)"
+	@$(UV) run onevisit payments simulator --port 8100 & sim=$$!; \
+	$(UV) run onevisit worker & wrk=$$!; \
+	trap "kill $$sim $$wrk 2>/dev/null; wait $$wrk 2>/dev/null" EXIT INT TERM; \
 	$(UV) run onevisit serve --host 127.0.0.1 --port 8000
 
 .PHONY: test

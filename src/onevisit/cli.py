@@ -1,4 +1,4 @@
-"""The ``onevisit`` command: serve, migrate, seed the demo province, benchmarks, maintenance."""
+"""The ``onevisit`` command: serve, worker, migrate, seed the demo province, benchmarks, maintenance."""
 
 from __future__ import annotations
 
@@ -174,6 +174,21 @@ def citybrain_live(
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     console.print(f"Simulated {steps} s.")
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run each job once (due or not) and exit.")] = False,
+    list_jobs: Annotated[bool, typer.Option("--list", help="List the jobs and their last runs, and exit.")] = False,
+    job: Annotated[list[str] | None, typer.Option("--job", help="Only this job (repeatable).")] = None,
+) -> None:
+    """Run every module's periodic jobs (outbox, ledger heads, anchoring, ...) until stopped."""
+    from onevisit.app import periodic_jobs, wire_events
+    from onevisit.kernel.worker import run_worker
+
+    platform = _platform()
+    wire_events(platform)  # the outbox job delivers to the subscribers
+    raise typer.Exit(run_worker(platform, periodic_jobs(platform), once=once, list_only=list_jobs, only=job or []))
 
 
 @outbox_app.command("deliver")

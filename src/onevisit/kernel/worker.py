@@ -28,11 +28,14 @@ import datetime as dt
 import logging
 import os
 import secrets
+import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError, StatementError
@@ -306,3 +309,84 @@ def request_run(uow: UnitOfWork, name: str) -> None:
 def job_rows(platform: Platform) -> dict[str, JobRun]:
     with platform.db.session() as session:
         return {row.name: row for row in session.scalars(select(JobRun))}
+
+
+def _format_row(job: PeriodicJob, row: JobRun | None) -> str:
+    if row is None or row.last_started_at is None:
+        last = "never run"
+    elif row.last_error:
+        last = f"last {row.last_finished_at:%Y-%m-%d %H:%M:%S} FAILED: {row.last_error}"
+    elif row.last_finished_at is None or (row.lease_until is not None):
+        last = f"running since {row.last_started_at:%Y-%m-%d %H:%M:%S} ({row.lease_owner})"
+    else:
+        last = f"last {row.last_finished_at:%Y-%m-%d %H:%M:%S}: {row.last_result} in {row.last_duration_ms} ms"
+    return f"{job.name:<26} every {job.every_seconds:>7g} s  {last}\n    {job.description}\n"
+
+
+def run_worker(
+    platform: Platform,
+    jobs: Sequence[PeriodicJob],
+    *,
+    once: bool = False,
+    list_only: bool = False,
+    only: Sequence[str] = (),
+    out: TextIO | None = None,
+) -> int:
+    """``onevisit worker``: list the jobs, run each once, or run them until SIGTERM/Ctrl-C.
+
+    Returns the exit status: 0, 1 when ``--once`` saw a job fail, 2 for an unknown job name.
+    """
+    out = out or sys.stdout
+    known = {job.name for job in jobs}
+    unknown = [name for name in only if name not in known]
+    if unknown:
+        out.write(f"Unknown job {unknown[0]!r}. Jobs: {', '.join(sorted(known))}\n")
+        return 2
+    chosen = [job for job in jobs if not only or job.name in only]
+    if list_only:
+        rows = job_rows(platform)
+        for job in chosen:
+            out.write(_format_row(job, rows.get(job.name)))
+        return 0
+    if not logging.getLogger().handlers:
+        level = logging.WARNING if once else logging.INFO  # --once prints its own summary
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = Worker(platform, chosen)
+    if once:
+        outcomes = worker.run_once()
+        for o in outcomes:
+            if not o.ran:
+                out.write(f"{o.name}: skipped (another worker holds it)\n")
+            elif o.error:
+                out.write(f"{o.name}: FAILED after {o.seconds:.2f} s: {o.error}\n")
+            else:
+                out.write(f"{o.name}: {o.result} in {o.seconds:.2f} s\n")
+        return 1 if any(o.error for o in outcomes) else 0
+    return _run_until_stopped(worker, out)
+
+
+def _run_until_stopped(worker: Worker, out: TextIO) -> int:
+    interrupts = 0
+
+    def on_signal(signum: int, _frame: object) -> None:
+        nonlocal interrupts
+        if signum == signal.SIGINT:
+            interrupts += 1
+            if interrupts > 1:
+                os._exit(130)  # a second Ctrl-C: leave now (held leases expire by themselves)
+        log.info("stopping after the running jobs finish (signal %s; Ctrl-C twice leaves at once)", signum)
+        worker.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        out.write(f"Worker {worker.owner} running {len(worker.jobs)} jobs: {', '.join(j.name for j in worker.jobs)}\n")
+        out.flush()
+        worker.start()
+        while not worker.stopping.wait(1.0):
+            pass
+        worker.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    out.write("Worker stopped.\n")
+    return 0
