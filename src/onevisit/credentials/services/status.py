@@ -112,12 +112,13 @@ def change_status(uow: UnitOfWork, number: str, *, action: str, reason_code: str
     credential.status_reason = reason_code
     credential.status_changed_at = now
     session.flush()
-    uow.audit(
-        f"credentials.{action}",
-        "credential",
-        credential.number,
-        {"status": str(status), "reason_code": reason_code, "reason": reason.strip()[:200]},
-    )
+    detail = {"status": str(status), "reason_code": reason_code, "reason": reason.strip()[:200]}
+    if action == "suspend":
+        uow.audit("credentials.suspended", "credential", credential.number, detail)
+    elif action == "reinstate":
+        uow.audit("credentials.reinstated", "credential", credential.number, detail)
+    else:
+        uow.audit("credentials.revoked", "credential", credential.number, detail)
     uow.emit(CredentialStatusChanged(number=credential.number, status=str(status), reason_code=reason_code))
     return credential
 
