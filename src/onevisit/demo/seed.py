@@ -130,6 +130,9 @@ def seed_province(
     from onevisit.demo.datahub import seed_datahub  # the public data platform's records (docs/datahub.md)
 
     report.timings.update(seed_datahub(platform, seed=seed, progress=progress).timings or {})
+    from onevisit.demo.credentials import seed_credentials  # e-certificates from those records (docs/credentials.md)
+
+    report.timings.update(seed_credentials(platform, progress=progress).timings)
     return report
 
 
