@@ -83,9 +83,12 @@ def unb64u(text: str, what: str) -> bytes:
     if not _B64URL.match(text) or len(text) % 4 == 1:
         raise FormatProblem(N_("The %(what)s is not base64url text."), what=what)
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise FormatProblem(N_("The %(what)s is not base64url text."), what=what) from None
+    if b64u(raw) != text:  # unused trailing bits set: one value, one encoding
+        raise FormatProblem(N_("The %(what)s is not base64url text."), what=what)
+    return raw
 
 
 def digest_of(disclosure: str) -> str:

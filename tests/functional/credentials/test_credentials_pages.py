@@ -79,9 +79,10 @@ def test_a_citizen_sees_the_wallet_downloads_the_pdf_and_shares_a_link(
     assert "李华" not in shared.text  # not chosen: not shown
     assert 'data-check="ledger" data-outcome="pass"' in shared.text  # a head was signed when the link was made
     # the holder sees the link was opened
-    assert "1 次" in client.get(f"/credentials/c/{marriage}").text or "1 times" in client.get(
-        f"/credentials/c/{marriage}"
-    ).text
+    assert (
+        "1 次" in client.get(f"/credentials/c/{marriage}").text
+        or "1 times" in client.get(f"/credentials/c/{marriage}").text
+    )
 
 
 def test_share_links_expire_and_can_be_withdrawn(
@@ -159,7 +160,7 @@ def test_the_public_page_explains_garbage_altered_and_revoked(
     assert check("http://127.0.0.1/credentials/verify#" + payload) == "valid"
     assert check("hello, world") == "malformed"
     assert check("OVC1.!!!.???") == "malformed"
-    head, *claims = payload.split("~")
+    head, *_claims = payload.split("~")
     # an altered claim: someone else's disclosure spliced in
     _, licence_claims = _payload(platform, _issue(platform, people)[1]).split("~", 1)
     assert check("~".join([head, licence_claims.split("~")[0]])) == "altered"
@@ -167,9 +168,11 @@ def test_the_public_page_explains_garbage_altered_and_revoked(
     body, signature = head.removeprefix("OVC1.").split(".")
     raw = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
     raw["exp"] = "2099-12-31"
-    forged_body = base64.urlsafe_b64encode(
-        json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).rstrip(b"=").decode()
+    forged_body = (
+        base64.urlsafe_b64encode(json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+        .rstrip(b"=")
+        .decode()
+    )
     altered = anonymous.submit(
         "/credentials/verify", "/credentials/verify", {"payload": f"OVC1.{forged_body}.{signature}"}
     ).text
