@@ -1,17 +1,22 @@
-"""Datahub JSON API under /api/v1: the catalogue, lookups (dossiers), approvals, and a
-citizen's own access log and consents. Lookups are POSTs: they carry an ID number, which
+"""Datahub JSON API under /api/v1: the catalogue, lookups (dossiers), access requests and
+approvals, and a citizen's own access log and consents. Lookups are POSTs: they carry an ID number, which
 never goes in a URL, and they write the access log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from onevisit.datahub.errors import DatahubError
 from onevisit.datahub.presenters import access_lines
 from onevisit.datahub.schemas import (
+    AccessRequestIn,
+    AccessRequestOut,
     ApprovalIn,
     ConflictOut,
     ConsentIn,
+    DecisionIn,
     DossierIn,
     DossierOut,
     FieldSpec,
@@ -19,7 +24,7 @@ from onevisit.datahub.schemas import (
     ItemStatusOut,
     RecordOut,
 )
-from onevisit.datahub.services import access, catalogue, consents
+from onevisit.datahub.services import access, catalogue, consents, requests
 from onevisit.identity.models import Department, Person
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import NotFound
@@ -105,6 +110,104 @@ def api_revoke_approval(
     with platform_of(request).uow(principal, ip=client_ip(request)) as uow:
         catalogue.revoke_approval(uow, item_code=body.item, use_code=body.use)
     return Response(status_code=204)
+
+
+def _request_out(view: requests.RequestView) -> AccessRequestOut:
+    row = view.row
+    return AccessRequestOut(
+        id=row.id,
+        item=view.item.code,
+        owner=view.owner.code,
+        use=view.use.code,
+        requester=view.requester.code if view.requester else None,
+        status=view.status,
+        legal_basis=row.legal_basis,
+        justification=row.justification,
+        requested_at=row.requested_at,
+        valid_until=view.last_day,
+        decided_at=row.decided_at,
+        decision_reason=row.decision_reason,
+    )
+
+
+def _request_view(request: Request, principal: Principal, request_id: int) -> AccessRequestOut:
+    platform = platform_of(request)
+    with platform.db.session() as session:
+        return _request_out(requests.visible_request(session, principal, request_id, platform.clock.now()))
+
+
+@router.get("/datahub/requests", response_model=list[AccessRequestOut])
+def api_requests(
+    request: Request,
+    box: Literal["inbox", "outbox"] = Query("inbox"),
+    principal: Principal = Depends(require(STAFF)),
+) -> list[AccessRequestOut]:
+    """``inbox``: requests for the caller's department's items (pending first);
+    ``outbox``: the requests it filed."""
+    platform = platform_of(request)
+    if principal.department_id is None:
+        return []
+    with platform.db.session() as session:
+        listing = requests.inbox if box == "inbox" else requests.outbox
+        return [_request_out(v) for v in listing(session, principal.department_id, platform.clock.now())]
+
+
+@router.post("/datahub/requests", response_model=AccessRequestOut, status_code=201)
+def api_file_request(
+    body: AccessRequestIn, request: Request, principal: Principal = Depends(require(STAFF))
+) -> AccessRequestOut:
+    with platform_of(request).uow(principal, ip=client_ip(request)) as uow:
+        row = requests.file_request(
+            uow,
+            item_code=body.item,
+            use_code=body.use,
+            legal_basis=body.legal_basis,
+            justification=body.justification,
+            valid_until=body.valid_until,
+        )
+        request_id = row.id
+    return _request_view(request, principal, request_id)
+
+
+@router.get("/datahub/requests/{request_id}", response_model=AccessRequestOut)
+def api_request(request_id: int, request: Request, principal: Principal = Depends(require(STAFF))) -> AccessRequestOut:
+    return _request_view(request, principal, request_id)
+
+
+@router.post("/datahub/requests/{request_id}/approve", response_model=AccessRequestOut)
+def api_approve_request(
+    request_id: int, body: DecisionIn, request: Request, principal: Principal = Depends(require(MANAGE))
+) -> AccessRequestOut:
+    with platform_of(request).uow(principal, ip=client_ip(request)) as uow:
+        requests.approve_request(uow, request_id, reason=body.reason, valid_until=body.valid_until)
+    return _request_view(request, principal, request_id)
+
+
+@router.post("/datahub/requests/{request_id}/refuse", response_model=AccessRequestOut)
+def api_refuse_request(
+    request_id: int, body: DecisionIn, request: Request, principal: Principal = Depends(require(MANAGE))
+) -> AccessRequestOut:
+    with platform_of(request).uow(principal, ip=client_ip(request)) as uow:
+        requests.refuse_request(uow, request_id, reason=body.reason)
+    return _request_view(request, principal, request_id)
+
+
+@router.post("/datahub/requests/{request_id}/revoke", response_model=AccessRequestOut)
+def api_revoke_request(
+    request_id: int, body: DecisionIn, request: Request, principal: Principal = Depends(require(MANAGE))
+) -> AccessRequestOut:
+    with platform_of(request).uow(principal, ip=client_ip(request)) as uow:
+        requests.revoke_request(uow, request_id, reason=body.reason)
+    return _request_view(request, principal, request_id)
+
+
+@router.post("/datahub/requests/{request_id}/withdraw", response_model=AccessRequestOut)
+def api_withdraw_request(
+    request_id: int, request: Request, principal: Principal = Depends(require(STAFF))
+) -> AccessRequestOut:
+    with platform_of(request).uow(principal, ip=client_ip(request)) as uow:
+        requests.withdraw_request(uow, request_id)
+    return _request_view(request, principal, request_id)
 
 
 def own_key(request: Request, principal: Principal) -> bytes:

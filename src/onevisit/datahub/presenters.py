@@ -1,4 +1,5 @@
-"""What the access-log pages show: rows turned into plain sentences (zh/en)."""
+"""What the datahub pages show: access-log rows as plain sentences (zh/en), usage by
+department, conflicts with their subjects masked."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from onevisit.datahub.models import AccessLog, CatalogItem, DataUse
-from onevisit.identity.models import Department
+from onevisit.datahub.models import AccessLog, CatalogItem, DataConflict, DataUse
+from onevisit.identity.models import Department, Enterprise, Person
+from onevisit.identity.services.people import ID_KIND
+from onevisit.kernel.crypto import PersonalDataVault
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.masking import mask_id_number
 
 #: Why a lookup was refused, in words (keys are DatahubError values).
 REASONS = {
@@ -151,3 +155,59 @@ def department_usage(session: Session, department_id: int, *, limit: int = 200) 
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictLine:
+    subject: str  # masked ID number, or the credit code
+    name: str
+    concept: str
+    items: list[CatalogItem]
+    detected_at: dt.datetime
+
+
+def department_conflicts(
+    session: Session, vault: PersonalDataVault, department_id: int | None, *, limit: int = 200
+) -> tuple[int, list[ConflictLine]]:
+    """Open conflicts involving ``department_id``'s items (every department's: None): how
+    many, and the first ``limit`` as lines with the subject masked."""
+    items = {i.code: i for i in session.scalars(select(CatalogItem))}
+    mine = {code for code, item in items.items() if department_id is None or item.department_id == department_id}
+    rows = [
+        c
+        for c in session.scalars(
+            select(DataConflict).where(DataConflict.resolved_at.is_(None)).order_by(DataConflict.detected_at.desc())
+        )
+        if mine.intersection(c.item_codes)
+    ]
+    shown = rows[:limit]
+    keys = [bytes(c.subject_key) for c in shown]
+    people = {
+        bytes(p.id_number_index): p
+        for p in session.scalars(select(Person).where(Person.id_number_index.in_([k for k in keys if len(k) == 16])))
+    }
+    firms = {
+        f.credit_code: f
+        for f in session.scalars(
+            select(Enterprise).where(Enterprise.credit_code.in_([k.decode("ascii", "replace") for k in keys]))
+        )
+    }
+    lines = []
+    for conflict in shown:
+        key = bytes(conflict.subject_key)
+        person = people.get(key)
+        if person is not None:
+            subject, name = mask_id_number(vault.open(bytes(person.id_number_enc), kind=ID_KIND)), person.name
+        else:
+            firm = firms.get(key.decode("ascii", "replace"))
+            subject, name = key.decode("ascii", "replace"), firm.name if firm else ""
+        lines.append(
+            ConflictLine(
+                subject,
+                name,
+                conflict.concept,
+                [items[c] for c in conflict.item_codes if c in items],
+                conflict.detected_at,
+            )
+        )
+    return len(rows), lines

@@ -235,3 +235,37 @@ class ItemOut(BaseModel):
     records: int
     updated_at: dt.datetime | None
     stale: bool
+
+
+class AccessRequestIn(BaseModel):
+    """A department's request for one of its uses to read a conditional item."""
+
+    item: str = Field(min_length=1, max_length=64)
+    use: str = Field(min_length=1, max_length=64)
+    legal_basis: str = Field(default="", max_length=200)
+    justification: str = Field(default="", max_length=2000)
+    #: the last day the approval should apply (none: until revoked)
+    valid_until: dt.date | None = None
+
+
+class DecisionIn(BaseModel):
+    """The owner's decision: a reason (required to refuse or revoke) and, when approving,
+    optionally the last day the approval applies."""
+
+    reason: str = Field(default="", max_length=500)
+    valid_until: dt.date | None = None
+
+
+class AccessRequestOut(BaseModel):
+    id: int
+    item: str
+    owner: str
+    use: str
+    requester: str | None
+    status: str
+    legal_basis: str
+    justification: str
+    requested_at: dt.datetime
+    valid_until: dt.date | None
+    decided_at: dt.datetime | None
+    decision_reason: str | None

@@ -40,8 +40,7 @@ from typing import TextIO
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError, StatementError
 
-from onevisit.kernel.errors import AppError, KernelError, NotFound
-from onevisit.kernel.i18n import N_
+from onevisit.kernel.errors import AppError
 from onevisit.kernel.jobs import JobRun, PeriodicJob
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.uow import UnitOfWork
@@ -297,11 +296,12 @@ class Worker:
 
 
 def request_run(uow: UnitOfWork, name: str) -> None:
-    """Makes ``name`` due now (the jobs page's "Run now"): a worker picks it up within
-    :data:`POLL_SECONDS`. Audited."""
+    """Makes ``name`` due now (the jobs page's "Run now"): a running worker starts it within
+    :data:`POLL_SECONDS`. Callers check that ``name`` is a job. Audited."""
     row = uow.session.get(JobRun, name)
     if row is None:
-        raise NotFound(KernelError.NOT_FOUND, N_("There is no periodic job %(name)s."), params={"name": name[:64]})
+        row = JobRun(name=name, runs=0, failures=0)
+        uow.session.add(row)
     row.next_due_at = uow.clock.now()
     uow.audit("kernel.job_run_requested", "job", name)
 

@@ -189,9 +189,9 @@ def test_run_now_makes_a_job_due_and_is_audited(platform: Platform, clock: Froze
         assert session.scalar(select(AuditEvent.object_id).where(AuditEvent.action == "kernel.job_run_requested")) == (
             "test.tick"
         )
-    with pytest.raises(AppError) as caught, platform.uow() as uow:
-        request_run(uow, "test.nope")
-    assert caught.value.status == 404
+    with platform.uow(system_actor("admin")) as uow:  # a job no worker has run yet
+        request_run(uow, "test.new")
+    assert run_job(platform, job("test.new", body), "w").ran
 
 
 def test_error_descriptions_carry_no_statement_parameters(platform: Platform) -> None:

@@ -77,7 +77,7 @@ def _not_found(request_id: object) -> NotFound:
     )
 
 
-def _text_problems(
+def text_problems(
     *, legal_basis: str, justification: str | None, valid_until: dt.date | None, today: dt.date
 ) -> list[FieldError]:
     problems = []
@@ -135,7 +135,7 @@ def file_request(
     """Files a request for ``use`` to read the conditional ``item`` (status ``pending``)."""
     session = uow.session
     now = uow.clock.now()
-    problems = _text_problems(
+    problems = text_problems(
         legal_basis=legal_basis, justification=justification, valid_until=valid_until, today=now.date()
     )
     item = session.scalar(select(CatalogItem).where(CatalogItem.code == item_code))

@@ -1,16 +1,13 @@
-"""Datahub pages: "Who used my data" (citizens, with their consents), the catalogue and a
-department's usage page (staff)."""
+"""Citizens' datahub pages: "Who used my data", with their consents."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from onevisit.datahub.api import CITIZEN, STAFF, own_key
-from onevisit.datahub.presenters import PURPOSE_KINDS, access_lines, department_usage
-from onevisit.datahub.services import catalogue, consents
-from onevisit.identity.models import Department
+from onevisit.datahub.api import CITIZEN, own_key
+from onevisit.datahub.presenters import PURPOSE_KINDS, access_lines
+from onevisit.datahub.services import consents
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import AppError
 from onevisit.kernel.http.authz import require
@@ -66,39 +63,3 @@ async def revoke_consent(request: Request, principal: Principal = Depends(requir
     except AppError as err:
         return _my_data(request, principal, error=err, status=err.status)
     return RedirectResponse("/me/data?notice=consent_revoked", status_code=303)
-
-
-@router.get("/staff/datahub")
-def catalogue_page(request: Request, principal: Principal = Depends(require(STAFF))) -> Response:
-    platform = platform_of(request)
-    now = platform.clock.now()
-    with platform.db.session() as session:
-        rows = [
-            {
-                "item": item,
-                "department": department,
-                "stale": catalogue.is_stale(item.frequency, item.data_updated_at, now),
-            }
-            for item, department in catalogue.list_items(session)
-        ]
-        uses = catalogue.list_uses(session)
-    return render(request, "datahub/catalogue.html", {"rows": rows, "uses": uses})
-
-
-@router.get("/staff/datahub/usage")
-def usage_page(
-    request: Request, department: str | None = None, principal: Principal = Depends(require(STAFF))
-) -> Response:
-    platform = platform_of(request)
-    with platform.db.session() as session:
-        departments = list(session.scalars(select(Department).order_by(Department.code)))
-        chosen = next((d for d in departments if d.id == principal.department_id), None)
-        may_choose = "administrator" in principal.roles or principal.has("*")
-        if department and may_choose:
-            chosen = next((d for d in departments if d.code == department), chosen)
-        usage = department_usage(session, chosen.id) if chosen else []
-    return render(
-        request,
-        "datahub/usage.html",
-        {"department": chosen, "usage": usage, "departments": departments if may_choose else []},
-    )
