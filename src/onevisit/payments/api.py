@@ -51,17 +51,17 @@ def api_bill(
 
 
 @router.post("/orders", response_model=OrderOut, status_code=201)
-def api_create_order(
+async def api_create_order(
     body: OrderIn,
     request: Request,
     idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
     principal: Principal = Depends(login_required),
-) -> OrderOut:
+) -> Response:
     """Creates a payment order; repeat with the same ``Idempotency-Key`` and body to get the
     same order back, never a second one (a different body with the same key: 409)."""
     platform = platform_of(request)
     key = orders.check_idempotency_key(idempotency_key)
-    order = orders.start_payment(
+    order = await orders.start_payment_async(
         platform,
         gateways_for(platform),
         principal,
@@ -71,7 +71,10 @@ def api_create_order(
         pay_code=body.pay_code,
         ip=client_ip(request),
     )
-    return OrderOut.of(order, body.bill_number)
+    # Already the documented shape; answered directly rather than validated once more.
+    return Response(
+        OrderOut.of(order, body.bill_number).model_dump_json(), status_code=201, media_type="application/json"
+    )
 
 
 @router.get("/orders/{number}", response_model=OrderOut)
@@ -92,20 +95,23 @@ def api_order(
 
 @router.post("/notify/{channel}")
 async def api_notify(channel: str, request: Request, principal: Principal = Depends(public)) -> Response:
-    """Channel notifications. Public: each is authenticated by the channel's signature."""
+    """Channel notifications. Public: each is authenticated by the channel's signature.
+
+    Answered "success" only once the settlement it caused has committed; notifications
+    arriving together are settled in one transaction (group commit)."""
     body = await request.body()
     platform = platform_of(request)
-    result = await run_in_threadpool(
-        notifications.handle_notification,
-        platform,
-        gateways_for(platform),
-        channel,
-        dict(request.headers),
-        body,
-        ip=client_ip(request),
+    checked = notifications.verify(
+        platform, gateways_for(platform), channel, request.headers, body, ip=client_ip(request)
     )
+    if isinstance(checked, notifications.Refused):
+        result = await run_in_threadpool(notifications.record_refusal, platform, checked)
+    else:
+        result = await notifications.settle_verified(platform, checked)
     if result.accepted:
-        return JSONResponse({"code": "SUCCESS", "outcome": result.outcome})
+        return Response(
+            b'{"code":"SUCCESS","outcome":"' + result.outcome.encode() + b'"}', media_type="application/json"
+        )
     return JSONResponse({"code": "FAIL", "reason": result.reason}, status_code=400)
 
 

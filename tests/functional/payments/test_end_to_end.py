@@ -19,6 +19,7 @@ from onevisit.kernel.platform import Platform
 from onevisit.payments.channels import wire
 from onevisit.payments.models import Bill, BillStatus, Notification, OrderStatus, PaymentOrder, Receipt, SettlementEntry
 from onevisit.payments.services import orders, receipts, reconciliation
+from onevisit.payments.simulator.app import auto_pay_url
 from tests.common.factories import make_person
 from tests.common.liveserver import LiveServer
 from tests.functional.payments.processes import ServerProcess, platform_gateways, simulator_process
@@ -32,7 +33,7 @@ def _payer(person: Person) -> Principal:
 
 
 def _confirm(pay_url: str) -> None:
-    response = httpx.post(pay_url + "/auto", json={"action": "confirm"}, timeout=10)
+    response = httpx.post(auto_pay_url(pay_url), json={"action": "confirm"}, timeout=10)
     assert response.status_code == 200, response.text
 
 

@@ -18,7 +18,7 @@ from onevisit.payments.channels.gateway import Gateways, HttpChannel, install_ga
 from onevisit.payments.channels.wire import ChannelEvent, Keys
 from onevisit.payments.models import Bill, BillKind
 from onevisit.payments.services.bills import create_bill
-from onevisit.payments.simulator.app import Behaviour, create_simulator
+from onevisit.payments.simulator.app import Behaviour, auto_pay_url, create_simulator
 
 SECRET = b"s" * 32
 SIM_BASE = "http://sim.test"
@@ -66,8 +66,7 @@ def bill_for(
 
 
 def pay_at_simulator(client: TestClient, order_pay_url: str, action: str = "confirm") -> None:
-    path = order_pay_url.removeprefix(SIM_BASE)
-    response = client.post(path + "/auto", json={"action": action})
+    response = client.post(auto_pay_url(order_pay_url).removeprefix(SIM_BASE), json={"action": action})
     assert response.status_code == 200, response.text
 
 

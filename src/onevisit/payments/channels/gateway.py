@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import secrets
+import threading
 import time
 import weakref
 from collections.abc import Mapping
@@ -34,7 +35,7 @@ class ChannelUnavailable(AppError):
 
 @dataclass(frozen=True, slots=True)
 class CreatedOrder:
-    trade_no: str
+    trade_no: str | None  # None for page pay: the channel numbers the trade when the payer arrives
     pay_url: str
 
 
@@ -57,6 +58,9 @@ class StatementLine:
 
 class Channel(Protocol):
     name: str
+
+    @property
+    def page_pay(self) -> bool: ...
 
     def create_order(
         self, *, order_number: str, amount_fen: int, subject: str, notify_url: str, return_url: str
@@ -110,9 +114,25 @@ class HttpChannel:
         data: dict[str, Any] = response.json()
         return data
 
+    @property
+    def page_pay(self) -> bool:
+        """True when the payer carries the signed order to the channel (no call to make)."""
+        return self.name in wire.PAGE_PAY_CHANNELS
+
     def create_order(
         self, *, order_number: str, amount_fen: int, subject: str, notify_url: str, return_url: str
     ) -> CreatedOrder:
+        if self.page_pay:
+            query = wire.page_pay_query(
+                self.keys,
+                order_number=order_number,
+                amount_fen=amount_fen,
+                subject=subject,
+                notify_url=notify_url,
+                return_url=return_url,
+                timestamp=int(time.time()),
+            )
+            return CreatedOrder(trade_no=None, pay_url=f"{self.base}/pay?{query}")
         data = self._signed_json(
             self._call(
                 "POST",
@@ -224,15 +244,23 @@ def build_gateways(
 
 
 _GATEWAYS: weakref.WeakKeyDictionary[Platform, Gateways] = weakref.WeakKeyDictionary()
+_GATEWAYS_LOCK = threading.Lock()
 
 
 def gateways_for(platform: Platform) -> Gateways:
-    """The platform's gateways (built from settings on first use; tests may install their own)."""
+    """The platform's gateways (built from settings on first use; tests may install their own).
+
+    Built once under a lock: the HTTP client's TLS context takes a third of a second to
+    load, and the first burst of requests would otherwise each build their own."""
     found = _GATEWAYS.get(platform)
     if found is None:
-        found = _GATEWAYS[platform] = build_gateways(platform)
+        with _GATEWAYS_LOCK:
+            found = _GATEWAYS.get(platform)
+            if found is None:
+                found = _GATEWAYS[platform] = build_gateways(platform)
     return found
 
 
 def install_gateways(platform: Platform, gateways: Gateways) -> None:
-    _GATEWAYS[platform] = gateways
+    with _GATEWAYS_LOCK:
+        _GATEWAYS[platform] = gateways

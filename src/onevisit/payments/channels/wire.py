@@ -39,6 +39,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 CHANNELS = ("alipay", "wechat", "unionpay", "counter")
 ED25519_CHANNELS = frozenset({"alipay", "unionpay"})
 FORM_CHANNELS = frozenset({"alipay", "unionpay"})
+#: Page pay: the merchant signs the order into the URL the payer's browser carries to the
+#: gateway, which creates the trade when the payer arrives (no server-to-server call).
+#: WeChat Pay's unified order and the bank counter need the order registered first.
+PAGE_PAY_CHANNELS = frozenset({"alipay", "unionpay"})
+PAGE_PAY_FIELDS = ("order_number", "amount_fen", "subject", "notify_url", "return_url", "timestamp")
 
 PAID = "paid"
 CLOSED = "closed"
@@ -357,6 +362,55 @@ def decode_notification(keys: Keys, headers: Mapping[str, str], body: bytes) -> 
         _parse_time(str(data["paid_at"])),
         timestamp,
     )
+
+
+# --- page pay: the order signed into the payer's URL -------------------------------------
+
+
+def page_pay_query(
+    keys: Keys,
+    *,
+    order_number: str,
+    amount_fen: int,
+    subject: str,
+    notify_url: str,
+    return_url: str,
+    timestamp: int,
+) -> str:
+    """The query string of a page-pay URL, signed with the merchant key (the payer can read
+    it but not change the amount, the order or where the notification goes)."""
+    fields = {
+        "order_number": order_number,
+        "amount_fen": str(amount_fen),
+        "subject": subject,
+        "notify_url": notify_url,
+        "return_url": return_url,
+        "timestamp": str(timestamp),
+    }
+    fields["sign"] = keys.merchant_sign(_encoded_fields(fields))
+    return urlencode(fields)
+
+
+def _encoded_fields(fields: Mapping[str, str]) -> bytes:
+    # Values percent-encoded before signing, so no value can pose as a field boundary.
+    return urlencode(sorted((k, v) for k, v in fields.items() if k != "sign")).encode()
+
+
+def verify_page_pay(keys: Keys, query: str) -> dict[str, str]:
+    """The gateway side: the page-pay fields, if the merchant signed exactly these."""
+    fields = _form(query.encode())
+    if "sign" not in fields:
+        raise WireError("signature", "the order is not signed")
+    _need(fields, *PAGE_PAY_FIELDS)
+    if set(fields) != {*PAGE_PAY_FIELDS, "sign"}:
+        raise WireError("malformed", "unexpected fields")
+    if not keys.merchant_verify(_encoded_fields(fields), fields["sign"]):
+        raise WireError("signature", "the order's signature does not verify")
+    _int_text(fields["timestamp"], "timestamp")
+    amount = _int_text(fields["amount_fen"], "amount_fen")
+    if amount <= 0:
+        raise WireError("malformed", "amount_fen must be positive")
+    return fields
 
 
 # --- signed answers and requests (JSON, all styles) ------------------------------------

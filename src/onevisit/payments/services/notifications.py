@@ -4,32 +4,39 @@ Order of checks: signature (with the key the channel fixes) → freshness of the
 timestamp → the order exists, is on this channel, for this amount → not a replay (each
 verified notification id is accepted once) → apply. A refused notification changes nothing
 and is recorded with its reason (and logged) for the staff page.
+
+The first two checks need no database and run as the request arrives. The rest is
+``settlement.settle_events``; in the web process, notifications arriving together are
+settled together (:func:`batcher_for`: group commit, one transaction for all
+that queued while the previous one ran), and each is answered only after its batch has
+committed — so "success" to the channel always means "settled, durably".
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onevisit.kernel.actors import system_actor
-from onevisit.kernel.errors import AppError
 from onevisit.kernel.platform import Platform
 from onevisit.payments.channels.gateway import Gateways
 from onevisit.payments.channels.wire import WireError
 from onevisit.payments.config import PaymentsConfig, get_payments_config
-from onevisit.payments.models import AcceptedNotification, Notification, PaymentOrder
-from onevisit.payments.services.orders import SettleOutcome, apply_event
+from onevisit.payments.models import Notification
+from onevisit.payments.services import groupcommit, journal
+from onevisit.payments.services.groupcommit import GroupCommit
 from onevisit.payments.services.receipts import registrar_for
+from onevisit.payments.services.settlement import Received, Result, SettleItem, SettleOutcome, settle_events
 
 log = logging.getLogger("onevisit.payments.notifications")
 
 FUTURE_SKEW_SECONDS = 300
+MAX_BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,37 +46,83 @@ class NotificationResult:
     reason: str | None = None
 
 
-def _record(
-    platform: Platform,
-    channel: str,
-    body: bytes,
-    *,
-    ip: str | None,
-    outcome: str,
-    reason: str | None,
-    notify_id: str | None = None,
-    order_number: str | None = None,
-) -> None:
-    with platform.uow(system_actor("payments-notify"), ip=ip) as uow:
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A notification refused before it reached the database (to be recorded)."""
+
+    channel: str
+    reason: str
+    body_sha256: str
+    ip: str | None
+    notify_id: str | None = None
+    order_number: str | None = None
+
+
+def record_refusal(platform: Platform, refused: Refused) -> NotificationResult:
+    log.warning(
+        "refused a %s notification: %s (order %s)", refused.channel, refused.reason, refused.order_number or "?"
+    )
+    with platform.uow(system_actor("payments-notify"), ip=refused.ip) as uow:
         uow.session.add(
             Notification(
-                channel=channel,
-                notify_id=notify_id,
-                order_number=order_number,
-                outcome=outcome,
-                reason=reason,
-                body_sha256=hashlib.sha256(body).hexdigest(),
-                ip=ip,
+                channel=refused.channel,
+                notify_id=refused.notify_id,
+                order_number=refused.order_number,
+                outcome=SettleOutcome.REJECTED,
+                reason=refused.reason,
+                body_sha256=refused.body_sha256,
+                ip=refused.ip,
                 received_at=uow.clock.now(),
             )
         )
-        if outcome == "rejected":
-            uow.audit(
-                "payments.notification_rejected",
-                "notification",
-                order_number or "-",
-                {"channel": channel, "reason": reason},
-            )
+        journal.audit_many(
+            uow,
+            [
+                journal.AuditEntry(
+                    "payments.notification_rejected",
+                    "notification",
+                    refused.order_number or "-",
+                    {"channel": refused.channel, "reason": refused.reason},
+                )
+            ],
+        )
+    return NotificationResult(False, SettleOutcome.REJECTED, refused.reason)
+
+
+def verify(
+    platform: Platform,
+    gateways: Gateways,
+    channel: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    ip: str | None = None,
+    config: PaymentsConfig | None = None,
+) -> SettleItem | Refused:
+    """The checks that need no database: the signature, then the signed timestamp.
+    Returns what to settle, or why it is refused (for :func:`record_refusal`)."""
+    config = config or get_payments_config()
+    adapter = gateways.get(channel)
+    body_sha256 = hashlib.sha256(body).hexdigest()
+    try:
+        event = adapter.decode_notification(headers, body)
+    except WireError as exc:
+        return Refused(channel, exc.reason, body_sha256, ip)
+    now = platform.clock.now().timestamp()
+    if event.timestamp < now - config.notification_max_age_seconds or event.timestamp > now + FUTURE_SKEW_SECONDS:
+        return Refused(channel, "stale", body_sha256, ip, event.notify_id, event.order_number)
+    return SettleItem(event, "notification", Received(body_sha256, ip))
+
+
+def _answer(result: Result) -> NotificationResult:
+    return NotificationResult(result.accepted, result.outcome, result.reason)
+
+
+def settle_notifications(platform: Platform, items: Sequence[SettleItem]) -> list[Result]:
+    """Settles verified notifications in one transaction (a system actor; each record keeps
+    the sender's address)."""
+    with platform.uow(system_actor("payments-notify")) as uow:
+        return settle_events(uow, items)
 
 
 def handle_notification(
@@ -82,81 +135,32 @@ def handle_notification(
     ip: str | None = None,
     config: PaymentsConfig | None = None,
 ) -> NotificationResult:
-    config = config or get_payments_config()
-    adapter = gateways.get(channel)
-
-    def reject(reason: str, notify_id: str | None = None, order_number: str | None = None) -> NotificationResult:
-        log.warning("refused a %s notification: %s (order %s)", channel, reason, order_number or "?")
-        _record(
-            platform,
-            channel,
-            body,
-            ip=ip,
-            outcome="rejected",
-            reason=reason,
-            notify_id=notify_id,
-            order_number=order_number,
-        )
-        return NotificationResult(False, "rejected", reason)
-
-    try:
-        event = adapter.decode_notification(headers, body)
-    except WireError as exc:
-        return reject(exc.reason)
-    now = platform.clock.now().timestamp()
-    if event.timestamp < now - config.notification_max_age_seconds or event.timestamp > now + FUTURE_SKEW_SECONDS:
-        return reject("stale", event.notify_id, event.order_number)
-    body_hash = hashlib.sha256(body).hexdigest()
-    try:
-        with platform.uow(system_actor("payments-notify"), ip=ip) as uow:
-            order = uow.session.scalar(select(PaymentOrder).where(PaymentOrder.number == event.order_number))
-            if order is None:
-                raise _Refused("order")
-            # The id goes in first: a replay (or a concurrent twin, which waits on the index)
-            # fails here and nothing of it is applied; its transaction rolls back and the
-            # duplicate is recorded below.
-            uow.session.add(
-                AcceptedNotification(channel=channel, notify_id=event.notify_id, received_at=uow.clock.now())
-            )
-            uow.session.flush()
-            outcome = apply_event(uow, order, event, via="notification")
-            uow.session.add(
-                Notification(
-                    channel=channel,
-                    notify_id=event.notify_id,
-                    order_number=event.order_number,
-                    outcome=outcome,
-                    reason=None,
-                    body_sha256=body_hash,
-                    ip=ip,
-                    received_at=uow.clock.now(),
-                )
-            )
-    except IntegrityError:
-        outcome = "duplicate"
-        _record(
-            platform,
-            channel,
-            body,
-            ip=ip,
-            outcome=outcome,
-            reason=None,
-            notify_id=event.notify_id,
-            order_number=event.order_number,
-        )
-    except _Refused as refused:
-        return reject(refused.reason, event.notify_id, event.order_number)
-    except AppError as err:
-        return reject(str(err.code).rsplit(".", 1)[-1], event.notify_id, event.order_number)
-    if outcome == SettleOutcome.SETTLED:
+    """One notification, start to finish, in the calling thread."""
+    checked = verify(platform, gateways, channel, headers, body, ip=ip, config=config)
+    if isinstance(checked, Refused):
+        return record_refusal(platform, checked)
+    result = settle_notifications(platform, [checked])[0]
+    if result.outcome == SettleOutcome.SETTLED:
         registrar_for(platform).register()
-    return NotificationResult(True, outcome)
+    return _answer(result)
 
 
-class _Refused(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+def _register_receipts(platform: Platform, outcomes: Sequence[Result | BaseException]) -> None:
+    if any(isinstance(o, Result) and o.outcome == SettleOutcome.SETTLED for o in outcomes):
+        registrar_for(platform).register()
+
+
+def batcher_for(platform: Platform) -> GroupCommit[SettleItem, Result]:
+    """The process's group commit for notifications: those that arrive while a batch is
+    being settled are settled together in the next transaction, and each is answered only
+    after its batch committed. Settled receipts are then registered on the ledger."""
+    return groupcommit.for_platform(
+        platform, "notifications", settle_notifications, after=_register_receipts, max_batch=MAX_BATCH
+    )
+
+
+async def settle_verified(platform: Platform, item: SettleItem) -> NotificationResult:
+    return _answer(await batcher_for(platform).submit(item))
 
 
 def notification_counts(session: Session) -> dict[str, int]:
@@ -172,4 +176,12 @@ def recent_rejections(session: Session, limit: int = 50) -> list[Notification]:
     )
 
 
-__all__ = ["NotificationResult", "SettleOutcome", "handle_notification"]
+__all__ = [
+    "NotificationResult",
+    "Refused",
+    "SettleOutcome",
+    "handle_notification",
+    "record_refusal",
+    "settle_verified",
+    "verify",
+]

@@ -1,44 +1,43 @@
-"""Payment orders and exactly-once settlement.
+"""Payment orders: created once per idempotency key, registered at the channel, and
+brought up to date by asking the channel.
 
-An order is one attempt to pay one bill through one channel. Settlement is a chain of
-conditional updates in one transaction, so duplicates, races and crashes cannot settle a
-bill twice:
+Creating an order is one short transaction — read the bill, insert the order with
+``ON CONFLICT (requested_by, idempotency_key) DO NOTHING``, its audit record — so the same
+key, even sent concurrently, makes one order (the unique index decides; the loser reads
+the winner's). Page-pay channels (Alipay, UnionPay) get the order signed into the payer's
+URL; WeChat Pay and the bank counter register it first, server to server.
 
-1. ``UPDATE payment_orders SET status='paid' WHERE id=? AND status<>'paid'`` — the row lock
-   (PostgreSQL) or the database write lock (SQLite) makes exactly one caller win;
-2. ``UPDATE payment_bills SET status='paid' WHERE id=? AND status='outstanding'`` — if the
-   bill was already paid by *another* order (the payer paid twice, on two channels), this
-   order is marked a duplicate and refunded in full instead;
-3. the department's settlement entry (unique per order), the receipt (unique per order and
-   per bill) and the ``payments.settled`` event, all in the same transaction.
+Settlement itself (exactly once, whichever way the news arrives) is in ``settlement``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from onevisit.kernel.actors import Principal, system_actor
 from onevisit.kernel.errors import AppError, Conflict, InvalidInput, NotFound
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.uow import UnitOfWork
-from onevisit.payments.channels.gateway import Gateways
-from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent
+from onevisit.payments.channels.gateway import CreatedOrder, Gateways, gateways_for
+from onevisit.payments.channels.wire import ChannelEvent
 from onevisit.payments.errors import PaymentError
-from onevisit.payments.events import PaymentSettled
-from onevisit.payments.models import Bill, BillStatus, OrderStatus, PaymentOrder, Refund, RefundStatus, SettlementEntry
-from onevisit.payments.services import receipts
-from onevisit.payments.services.bills import bill_for, check_payable
+from onevisit.payments.models import Bill, BillStatus, OrderStatus, PaymentOrder
+from onevisit.payments.services import groupcommit, journal, receipts
+from onevisit.payments.services.settlement import SettleItem, SettleOutcome, insert_ignoring_conflicts, settle_events
 
 log = logging.getLogger("onevisit.payments")
 
@@ -74,6 +73,201 @@ def _same_request(order: PaymentOrder, digest: str) -> PaymentOrder:
     return order
 
 
+def _may_pay(principal: Principal, bill: Any, pay_code: str | None) -> bool:
+    """The payer, someone acting for the paying enterprise, or anyone with the pay code."""
+    if bill.payer_person_id is not None and principal.person_id == bill.payer_person_id:
+        return True
+    if bill.payer_enterprise_id is not None and (
+        bill.payer_enterprise_id in principal.enterprise_ids
+        or principal.acting_for_enterprise_id == bill.payer_enterprise_id
+    ):
+        return True
+    return pay_code is not None and hmac.compare_digest(pay_code.upper(), bill.pay_code)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """One payer's request for an order (already authenticated; the key already checked)."""
+
+    principal: Principal
+    bill_number: str
+    channel: str
+    idempotency_key: str
+    pay_code: str | None = None
+    ip: str | None = None
+
+    @property
+    def requested_by(self) -> str:
+        return self.principal.label
+
+    @property
+    def digest(self) -> str:
+        return request_hash(self.bill_number, self.channel)
+
+
+_ORDER_COLUMNS = (
+    "number",
+    "bill_id",
+    "channel",
+    "amount_fen",
+    "status",
+    "requested_by",
+    "payer_account_id",
+    "idempotency_key",
+    "request_hash",
+    "pay_url",
+    "duplicate",
+    "refunded_fen",
+    "created_at",
+)
+
+
+def _insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Inserts the orders whose idempotency key is new; number → id of those inserted."""
+    inserted = session.execute(
+        insert_ignoring_conflicts(session, PaymentOrder)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["requested_by", "idempotency_key"])
+        .returning(PaymentOrder.number, PaymentOrder.id)
+    )
+    return {str(number): int(order_id) for number, order_id in inserted}
+
+
+def _not_payable(bill: Any, request: OrderRequest) -> AppError:
+    if bill is None or not _may_pay(request.principal, bill, request.pay_code):
+        return NotFound(PaymentError.BILL_NOT_FOUND, N_("There is no bill with this number and pay code."))
+    return Conflict(PaymentError.BILL_NOT_PAYABLE, N_("This bill has already been paid or was cancelled."))
+
+
+@dataclass(frozen=True, slots=True)
+class Made:
+    order: PaymentOrder
+    subject: str  # the bill's title, for the channel's page
+
+
+def create_orders(uow: UnitOfWork, gateways: Gateways, requests: Sequence[OrderRequest]) -> list[Made | AppError]:
+    """Creates the orders (or, for a repeated key and body, finds them), in one transaction:
+    one read of the bills, one ``INSERT … ON CONFLICT (requested_by, idempotency_key) DO
+    NOTHING``, one insert of the audit records. Page-pay orders get their signed URL here;
+    the others are registered at the channel afterwards (:func:`register_at_channel`)."""
+    session = uow.session
+    now = uow.clock.now()
+    bills = {
+        row.number: row
+        for row in session.execute(
+            select(
+                Bill.id,
+                Bill.number,
+                Bill.title,
+                Bill.amount_fen,
+                Bill.status,
+                Bill.pay_code,
+                Bill.payer_person_id,
+                Bill.payer_enterprise_id,
+            ).where(Bill.number.in_(sorted({r.bill_number for r in requests})))
+        )
+    }
+    results: list[Made | AppError | None] = [None] * len(requests)
+    fresh: list[tuple[int, PaymentOrder]] = []
+    later: list[int] = []  # positions answered by an existing order with their key
+    keys: set[tuple[str, str]] = set()
+    for i, request in enumerate(requests):
+        bill = bills.get(request.bill_number)
+        key = (request.requested_by, request.idempotency_key)
+        if (
+            bill is None
+            or bill.status != BillStatus.OUTSTANDING
+            or not _may_pay(request.principal, bill, request.pay_code)
+            or key in keys
+        ):
+            later.append(i)
+            continue
+        keys.add(key)
+        order = PaymentOrder(
+            number=f"P{now:%y%m%d}{secrets.randbelow(10**14):014d}",
+            bill_id=bill.id,
+            channel=request.channel,
+            amount_fen=bill.amount_fen,
+            status=OrderStatus.PENDING,
+            requested_by=request.requested_by,
+            payer_account_id=request.principal.account_id,
+            idempotency_key=request.idempotency_key,
+            request_hash=request.digest,
+            pay_url="",
+            channel_trade_no=None,
+            duplicate=False,
+            refunded_fen=0,
+            created_at=now,
+        )
+        adapter = gateways.get(request.channel)
+        if adapter.page_pay:  # the signed URL is all there is to it: no call to make
+            order.pay_url = _register(gateways, adapter, order, bill.title).pay_url
+        fresh.append((i, order))
+    inserted = _insert_orders(session, [{c: getattr(o, c) for c in _ORDER_COLUMNS} for _, o in fresh]) if fresh else {}
+    audits = []
+    for i, order in fresh:
+        order_id = inserted.get(order.number)
+        if order_id is None:  # the key was used before, or a moment ago by a twin request
+            later.append(i)
+            continue
+        order.id = order_id
+        request = requests[i]
+        results[i] = Made(order, bills[request.bill_number].title)
+        audits.append(
+            journal.AuditEntry(
+                "payments.order_created",
+                "order",
+                order.number,
+                {"bill": request.bill_number, "channel": request.channel},
+                request.ip,
+                request.principal,
+            )
+        )
+    journal.audit_many(uow, audits)
+    for i in sorted(later):
+        request = requests[i]
+        found = _existing(session, request.requested_by, request.idempotency_key)
+        bill = bills.get(request.bill_number)
+        if found is not None:
+            results[i] = (
+                Made(found, bill.title if bill is not None else "")
+                if found.request_hash == request.digest
+                else Conflict(
+                    PaymentError.IDEMPOTENCY_KEY_REUSED,
+                    N_("This Idempotency-Key was already used for a different request."),
+                )
+            )
+        else:
+            results[i] = _not_payable(bill, request)
+    return [r for r in results if r is not None]
+
+
+def needs_registration(order: PaymentOrder) -> bool:
+    """WeChat Pay and the bank counter: the order must be registered at the channel first."""
+    return not order.pay_url and order.status == OrderStatus.PENDING
+
+
+def register_at_channel(gateways: Gateways, order: PaymentOrder, subject: str | None = None) -> CreatedOrder:
+    """The signed server-to-server call that registers the order (idempotent there by
+    order number, so a retry gets the same trade)."""
+    return _register(gateways, gateways.get(order.channel), order, subject or "")
+
+
+def record_registrations(uow: UnitOfWork, registered: Sequence[tuple[int, CreatedOrder]]) -> None:
+    """Stores the channels' pay URLs and trade numbers, one statement for all."""
+    ids = sorted({order_id for order_id, _ in registered})
+    urls = dict(registered)
+    uow.session.execute(
+        update(PaymentOrder)
+        .where(PaymentOrder.id.in_(ids))
+        .values(
+            pay_url=case({i: urls[i].pay_url for i in ids}, value=PaymentOrder.id),
+            channel_trade_no=case({i: urls[i].trade_no for i in ids}, value=PaymentOrder.id),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 def start_payment(
     platform: Platform,
     gateways: Gateways,
@@ -86,63 +280,68 @@ def start_payment(
     ip: str | None = None,
 ) -> PaymentOrder:
     """Creates (or, for a repeated key and body, returns) the order and registers it with
-    the channel. The same key with a different body is refused (409)."""
-    key = check_idempotency_key(idempotency_key)
-    adapter = gateways.get(channel)
-    requested_by = principal.label
-    digest = request_hash(bill_number, channel)
-    subject: str | None = None
-    try:
+    the channel. The same key with a different body is refused (409). The web process does
+    the same through :func:`start_payment_async`, sharing transactions (group commit)."""
+    request = OrderRequest(principal, bill_number, channel, check_idempotency_key(idempotency_key), pay_code, ip)
+    gateways.get(channel)
+    with platform.uow(principal, ip=ip) as uow:
+        made = create_orders(uow, gateways, [request])[0]
+    if isinstance(made, AppError):
+        raise made
+    order = made.order
+    if needs_registration(order):
+        created = register_at_channel(gateways, order, made.subject)
         with platform.uow(principal, ip=ip) as uow:
-            order = _existing(uow.session, requested_by, key)
-            if order is None:
-                bill = bill_for(uow.session, principal, bill_number, pay_code)
-                check_payable(bill)
-                subject = bill.title
-                order = PaymentOrder(
-                    number=f"P{uow.clock.now():%y%m%d}{secrets.randbelow(10**14):014d}",
-                    bill_id=bill.id,
-                    channel=channel,
-                    amount_fen=bill.amount_fen,
-                    status=OrderStatus.PENDING,
-                    requested_by=requested_by,
-                    payer_account_id=principal.account_id,
-                    idempotency_key=key,
-                    request_hash=digest,
-                    created_at=uow.clock.now(),
-                )
-                uow.session.add(order)
-                uow.session.flush()
-                uow.audit("payments.order_created", "order", order.number, {"bill": bill.number, "channel": channel})
-            _same_request(order, digest)
-    except IntegrityError:
-        # the same key, concurrently: the other request's order is the answer
-        with platform.db.session() as session:
-            found = _existing(session, requested_by, key)
-            if found is None:
-                raise
-            order = _same_request(found, digest)
-    if subject is None and not order.pay_url:
-        with platform.db.session() as session:
-            bill_row = session.get(Bill, order.bill_id)
-            subject = bill_row.title if bill_row else ""
-    if order.pay_url or order.status != OrderStatus.PENDING:
-        return order
-    created = adapter.create_order(
+            record_registrations(uow, [(order.id, created)])
+        order.pay_url, order.channel_trade_no = created.pay_url, created.trade_no
+    return order
+
+
+def _create_batch(platform: Platform, requests: Sequence[OrderRequest]) -> list[Made | AppError]:
+    with platform.uow(system_actor("payments-orders")) as uow:
+        return create_orders(uow, gateways_for(platform), requests)
+
+
+def _record_batch(platform: Platform, registered: Sequence[tuple[int, CreatedOrder]]) -> list[None]:
+    with platform.uow(system_actor("payments-orders")) as uow:
+        record_registrations(uow, registered)
+    return [None] * len(registered)
+
+
+async def start_payment_async(
+    platform: Platform,
+    gateways: Gateways,
+    principal: Principal,
+    *,
+    bill_number: str,
+    channel: str,
+    idempotency_key: str,
+    pay_code: str | None = None,
+    ip: str | None = None,
+) -> PaymentOrder:
+    """:func:`start_payment` for the web process: orders requested together are created in
+    one transaction, and so are the channels' pay URLs recorded together."""
+    request = OrderRequest(principal, bill_number, channel, check_idempotency_key(idempotency_key), pay_code, ip)
+    gateways.get(channel)
+    made = await groupcommit.for_platform(platform, "orders", _create_batch).submit(request)
+    order = made.order
+    if needs_registration(order):
+        created = await run_in_threadpool(register_at_channel, gateways, order, made.subject)
+        recorder = groupcommit.for_platform(platform, "order-registrations", _record_batch)
+        await recorder.submit((order.id, created))
+        order.pay_url, order.channel_trade_no = created.pay_url, created.trade_no
+    return order
+
+
+def _register(gateways: Gateways, adapter: Any, order: PaymentOrder, subject: str) -> CreatedOrder:
+    created: CreatedOrder = adapter.create_order(
         order_number=order.number,
         amount_fen=order.amount_fen,
-        subject=subject or "",
-        notify_url=f"{gateways.notify_base}/api/v1/payments/notify/{channel}",
+        subject=subject,
+        notify_url=f"{gateways.notify_base}/api/v1/payments/notify/{order.channel}",
         return_url=f"{gateways.return_base}/payments/orders/{order.number}/return",
     )
-    with platform.uow(principal, ip=ip) as uow:
-        uow.session.execute(
-            update(PaymentOrder)
-            .where(PaymentOrder.id == order.id)
-            .values(pay_url=created.pay_url, channel_trade_no=created.trade_no)
-        )
-    order.pay_url, order.channel_trade_no = created.pay_url, created.trade_no
-    return order
+    return created
 
 
 def find_order(session: Session, number: str) -> PaymentOrder:
@@ -160,14 +359,6 @@ def order_for(session: Session, principal: Principal, number: str) -> PaymentOrd
     return order
 
 
-class SettleOutcome:
-    SETTLED = "settled"
-    DUPLICATE_PAYMENT = "duplicate_payment"  # the bill was paid by another order: refunding
-    ALREADY = "already"  # this order was settled before: nothing changes
-    CLOSED = "closed"
-    IGNORED = "ignored"  # a late "closed" for a paid order, or a closed order closed again
-
-
 def check_event_matches(order: PaymentOrder, event: ChannelEvent) -> None:
     """The event is about this order, on this channel, for this amount: or nothing changes."""
     if event.channel != order.channel:
@@ -179,98 +370,7 @@ def check_event_matches(order: PaymentOrder, event: ChannelEvent) -> None:
 def apply_event(uow: UnitOfWork, order: PaymentOrder, event: ChannelEvent, *, via: str) -> str:
     """Applies a verified, matching channel event to ``order`` (exactly once)."""
     check_event_matches(order, event)
-    if event.status == PAID:
-        return settle(uow, order, event, via=via)
-    if event.status == CLOSED:
-        result = uow.session.execute(
-            update(PaymentOrder)
-            .where(PaymentOrder.id == order.id, PaymentOrder.status == OrderStatus.PENDING)
-            .values(status=OrderStatus.CLOSED)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            uow.audit("payments.order_closed", "order", order.number, {"via": via})
-            return SettleOutcome.CLOSED
-    return SettleOutcome.IGNORED
-
-
-def settle(uow: UnitOfWork, order: PaymentOrder, event: ChannelEvent, *, via: str) -> str:
-    now = uow.clock.now()
-    session = uow.session
-    won = session.execute(
-        update(PaymentOrder)
-        .where(PaymentOrder.id == order.id, PaymentOrder.status != OrderStatus.PAID)
-        .values(
-            status=OrderStatus.PAID,
-            channel_trade_no=event.trade_no,
-            channel_paid_at=event.at,
-            settled_at=now,
-            settled_via=via,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        return SettleOutcome.ALREADY
-    took = session.execute(
-        update(Bill)
-        .where(Bill.id == order.bill_id, Bill.status == BillStatus.OUTSTANDING)
-        .values(status=BillStatus.PAID, paid_order_id=order.id, paid_at=now)
-        .returning(
-            Bill.id,
-            Bill.number,
-            Bill.kind,
-            Bill.source,
-            Bill.reference,
-            Bill.department_id,
-            Bill.items,
-            Bill.payer_person_id,
-            Bill.payer_enterprise_id,
-        )
-        .execution_options(synchronize_session=False)
-    ).first()
-    if took is None:
-        # Paid twice (two channels, two tabs): the money goes back, the bill stays settled once.
-        session.execute(
-            update(PaymentOrder)
-            .where(PaymentOrder.id == order.id)
-            .values(duplicate=True, refunded_fen=order.amount_fen)
-            .execution_options(synchronize_session=False)
-        )
-        session.add(
-            Refund(
-                number=f"R{now:%y%m%d}{order.id:012d}D",
-                order_id=order.id,
-                amount_fen=order.amount_fen,
-                reason="duplicate payment: the bill was already paid",
-                status=RefundStatus.PENDING,
-                created_at=now,
-            )
-        )
-        bill_number = session.scalar(select(Bill.number).where(Bill.id == order.bill_id))
-        uow.audit("payments.duplicate_payment", "order", order.number, {"bill": bill_number, "via": via})
-        return SettleOutcome.DUPLICATE_PAYMENT
-    bill = receipts.BillFacts(*took)
-    session.add(
-        SettlementEntry(
-            department_id=bill.department_id, kind="payment", source_id=order.id, amount_fen=order.amount_fen, at=now
-        )
-    )
-    receipt = receipts.issue_receipt(uow, order, bill)
-    uow.audit(
-        "payments.settled", "order", order.number, {"bill": bill.number, "amount_fen": order.amount_fen, "via": via}
-    )
-    uow.emit(
-        PaymentSettled(
-            bill_number=bill.number,
-            order_number=order.number,
-            receipt_number=receipt.number,
-            kind=bill.kind,
-            source=bill.source,
-            reference=bill.reference,
-            amount_fen=order.amount_fen,
-            department_id=bill.department_id,
-        )
-    )
-    return SettleOutcome.SETTLED
+    return settle_events(uow, [SettleItem(event, via)])[0].outcome
 
 
 def refresh_from_channel(platform: Platform, gateways: Gateways, order_number: str, *, via: str = "query") -> str:
@@ -284,8 +384,13 @@ def refresh_from_channel(platform: Platform, gateways: Gateways, order_number: s
     if event is None:
         return SettleOutcome.IGNORED
     with platform.uow(system_actor("payments-query")) as uow:
-        row = find_order(uow.session, number)
-        outcome = apply_event(uow, row, event, via=via)
+        result = settle_events(uow, [SettleItem(event, via)])[0]
+    if not result.accepted:  # the channel's signed answer disagrees with the order
+        raise AppError(
+            PaymentError.NOTIFICATION_AMOUNT if result.reason == "amount" else PaymentError.NOTIFICATION_CHANNEL,
+            N_("The channel's answer does not match the order."),
+        )
+    outcome = result.outcome
     if outcome == SettleOutcome.SETTLED:
         receipts.registrar_for(platform).register()
     return outcome

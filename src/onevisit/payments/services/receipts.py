@@ -3,27 +3,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onevisit import ledger
-from onevisit.identity.models import Department, Enterprise, Person
+from onevisit.identity.models import Department
 from onevisit.kernel.actors import Principal, system_actor
 from onevisit.kernel.errors import Conflict, Forbidden, NotFound
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.errors import PaymentError
-from onevisit.payments.models import Bill, PaymentOrder, Receipt, ReceiptClaim
+from onevisit.payments.models import Bill, Receipt, ReceiptClaim
 
 RECEIPT_LOG = "receipts"
 REGISTER_BATCH = 1000
@@ -33,64 +34,46 @@ def verify_code(secret: str, number: str) -> str:
     return hmac.new(secret.encode(), b"receipt:" + number.encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def record_of(receipt: Receipt) -> dict[str, object]:
+def receipt_number(issued_at: dt.datetime, order_id: int) -> str:
+    return f"ZJ{issued_at:%Y}{order_id:012d}"
+
+
+def receipt_record(
+    *,
+    number: str,
+    amount_fen: int,
+    department_id: int,
+    issued_at: dt.datetime,
+    items: list[dict[str, Any]],
+    payer: str,
+) -> dict[str, object]:
     """What the ledger holds for a receipt (integers and strings only: canonical JSON)."""
     return {
         "type": "receipt",
-        "number": receipt.number,
-        "amount_fen": receipt.amount_fen,
-        "department_id": receipt.department_id,
-        "issued_at": receipt.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "items": [[i["name"], i["amount_fen"]] for i in receipt.items],
-        "payer": receipt.payer_name,
+        "number": number,
+        "amount_fen": amount_fen,
+        "department_id": department_id,
+        "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "items": [[i["name"], i["amount_fen"]] for i in items],
+        "payer": payer,
     }
 
 
-def _digest(record: dict[str, object]) -> str:
+def record_of(receipt: Receipt) -> dict[str, object]:
+    return receipt_record(
+        number=receipt.number,
+        amount_fen=receipt.amount_fen,
+        department_id=receipt.department_id,
+        issued_at=receipt.issued_at,
+        items=receipt.items,
+        payer=receipt.payer_name,
+    )
+
+
+def digest_of(record: dict[str, object]) -> str:
     return hashlib.sha256(
         json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     ).hexdigest()
-
-
-class BillFacts(NamedTuple):
-    """What a receipt needs of its bill (read with the settling UPDATE … RETURNING)."""
-
-    id: int
-    number: str
-    kind: str
-    source: str
-    reference: str
-    department_id: int
-    items: list[dict[str, Any]]
-    payer_person_id: int | None
-    payer_enterprise_id: int | None
-
-
-def _payer_name(uow: UnitOfWork, bill: BillFacts) -> str:
-    if bill.payer_person_id is not None:
-        return uow.session.scalar(select(Person.name).where(Person.id == bill.payer_person_id)) or ""
-    return uow.session.scalar(select(Enterprise.name).where(Enterprise.id == bill.payer_enterprise_id)) or ""
-
-
-def issue_receipt(uow: UnitOfWork, order: PaymentOrder, bill: BillFacts) -> Receipt:
-    now = uow.clock.now()
-    number = f"ZJ{now:%Y}{order.id:012d}"
-    receipt = Receipt(
-        number=number,
-        verify_code=verify_code(uow.platform.settings.secret_key, number),
-        order_id=order.id,
-        bill_id=bill.id,
-        payer_name=_payer_name(uow, bill),
-        department_id=bill.department_id,
-        items=list(bill.items),
-        amount_fen=order.amount_fen,
-        channel=order.channel,
-        issued_at=now.replace(microsecond=0),
-        digest="",
-    )
-    receipt.digest = _digest(record_of(receipt))
-    uow.session.add(receipt)
-    return receipt
 
 
 def register_pending(uow: UnitOfWork, *, limit: int = REGISTER_BATCH) -> int:
@@ -106,17 +89,29 @@ def register_pending(uow: UnitOfWork, *, limit: int = REGISTER_BATCH) -> int:
             update(Receipt)
             .where(Receipt.id.in_(pending), Receipt.ledger_index.is_(None))
             .values(ledger_index=-1)
-            .returning(Receipt)
+            .returning(
+                Receipt.id,
+                Receipt.number,
+                Receipt.amount_fen,
+                Receipt.department_id,
+                Receipt.issued_at,
+                Receipt.items,
+                Receipt.payer_name,
+            )
             .execution_options(synchronize_session=False)
-        ).scalars(),
-        key=lambda r: r.id,
+        ),
+        key=lambda r: r[0],
     )
     if not rows:
         return 0
-    refs = ledger.append_many(uow, RECEIPT_LOG, [record_of(r) for r in rows])
+    records = [
+        receipt_record(number=n, amount_fen=a, department_id=d, issued_at=at, items=items, payer=payer)
+        for _, n, a, d, at, items, payer in rows
+    ]
+    refs = ledger.append_many(uow, RECEIPT_LOG, records)
     uow.session.execute(
         update(Receipt).execution_options(synchronize_session=False),
-        [{"id": row.id, "ledger_index": ref.index} for row, ref in zip(rows, refs, strict=True)],
+        [{"id": row[0], "ledger_index": ref.index} for row, ref in zip(rows, refs, strict=True)],
     )
     return len(rows)
 

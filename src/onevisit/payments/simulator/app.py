@@ -18,14 +18,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from onevisit.payments.channels import wire
-from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent, Keys
+from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent, Keys, WireError
+from onevisit.payments.simulator.delivery import DeliveryError, NotifyClient
 
 log = logging.getLogger("onevisit.payments.simulator")
 
@@ -97,6 +97,13 @@ class State:
     rng: random.Random = field(default_factory=random.Random)
 
 
+def auto_pay_url(pay_url: str) -> str:
+    """The automated payer's endpoint for a pay URL (bench and tests confirm there, as a
+    payer would with the page's button)."""
+    path, sep, query = pay_url.partition("?")
+    return path + "/auto" + sep + query
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -115,12 +122,12 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
     )
     if seed is not None:
         state.rng.seed(seed)
-    client: dict[str, httpx.AsyncClient] = {}
+    client: dict[str, NotifyClient] = {}
     tasks: set[asyncio.Task[None]] = set()
 
-    def http() -> httpx.AsyncClient:
+    def http() -> NotifyClient:
         if "c" not in client:
-            client["c"] = httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=100))
+            client["c"] = NotifyClient(timeout=10)
         return client["c"]
 
     def signed(channel: str, payload: dict[str, Any], status: int = 200) -> Response:
@@ -146,11 +153,10 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
             headers, body = wire.encode_notification(keys, event, secrets.token_hex(8))
             state.sent += 1
             try:
-                response = await http().post(order.notify_url, content=body, headers=headers)
-                if response.status_code == 200:
+                if await http().post(order.notify_url, body, headers) == 200:
                     state.delivered += 1
                     return
-            except httpx.HTTPError:
+            except DeliveryError:
                 pass
             await asyncio.sleep(wait)
             wait = min(wait * 2, 30)
@@ -315,6 +321,54 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
         headers = wire.sign_answer(state.keys[channel], body, int(time.time()), secrets.token_hex(8))
         return Response(body, media_type="text/csv", headers=headers)
 
+    # --- page pay: the order arrives signed, in the payer's URL ------------------------
+    def _page_order(request: Request) -> SimOrder | Response:
+        channel = request.path_params["channel"]
+        if channel not in wire.PAGE_PAY_CHANNELS:
+            return PlainTextResponse("no such page", status_code=404)
+        try:
+            fields = wire.verify_page_pay(state.keys[channel], request.url.query)
+        except WireError as exc:
+            return HTMLResponse(_page("订单无效 Invalid order", f"<p>{html.escape(str(exc))}</p>"), status_code=400)
+        number, amount = fields["order_number"], int(fields["amount_fen"])
+        order = state.orders.get((channel, number))
+        if order is None:
+            trade_no = channel[:2].upper() + _now().strftime("%Y%m%d") + secrets.token_hex(8)
+            order = SimOrder(
+                channel,
+                number,
+                trade_no,
+                amount,
+                fields["subject"][:200],
+                fields["notify_url"],
+                fields["return_url"],
+            )
+            state.orders[(channel, number)] = order
+            state.by_trade[trade_no] = order
+        elif order.amount_fen != amount:
+            return HTMLResponse(_page("订单无效 Invalid order", "<p>order number reused</p>"), status_code=409)
+        return order
+
+    async def page_pay(request: Request) -> Response:
+        order = _page_order(request)
+        return order if isinstance(order, Response) else _pay_page(order)
+
+    async def page_pay_action(request: Request) -> Response:
+        order = _page_order(request)
+        if isinstance(order, Response):
+            return order
+        form = await request.form()
+        pay(order, form.get("action") == "confirm")
+        return RedirectResponse(order.return_url or str(request.url), status_code=303)
+
+    async def page_pay_auto(request: Request) -> Response:
+        order = _page_order(request)
+        if isinstance(order, Response):
+            return order
+        data = json.loads(await request.body() or b"{}")
+        pay(order, data.get("action", "confirm") == "confirm")
+        return JSONResponse({"status": order.status, "trade_no": order.trade_no})
+
     # --- the payer's page ------------------------------------------------------------
     def _order_by_trade(request: Request) -> SimOrder | None:
         order = state.by_trade.get(request.path_params["trade_no"])
@@ -326,6 +380,9 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
         order = _order_by_trade(request)
         if order is None:
             return HTMLResponse(_page("未找到订单 Order not found", "<p>No such order.</p>"), status_code=404)
+        return _pay_page(order)
+
+    def _pay_page(order: SimOrder) -> Response:
         zh, en = NAMES[order.channel]
         yuan = wire.fen_to_yuan(order.amount_fen)
         if order.status != "waiting":
@@ -400,6 +457,9 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
             Route("/{channel}/orders/{number}", query_order, methods=["GET"]),
             Route("/{channel}/refunds", refund, methods=["POST"]),
             Route("/{channel}/statements/{day}", statement, methods=["GET"]),
+            Route("/{channel}/pay", page_pay, methods=["GET"]),
+            Route("/{channel}/pay", page_pay_action, methods=["POST"]),
+            Route("/{channel}/pay/auto", page_pay_auto, methods=["POST"]),
             Route("/{channel}/pay/{trade_no}", pay_page, methods=["GET"]),
             Route("/{channel}/pay/{trade_no}", pay_action, methods=["POST"]),
             Route("/{channel}/pay/{trade_no}/auto", pay_auto, methods=["POST"]),

@@ -1,0 +1,144 @@
+"""Group commit: requests that arrive together share one transaction.
+
+A web process receives payment orders and channel notifications by the hundred a second;
+each is a few rows, and one transaction per request would spend most of its time (client
+and server side) on the statements' and the commit's fixed costs. A :class:`GroupCommit`
+hands the requests queued on an event loop to one worker thread as a batch; requests that
+arrive while it runs form the next batch. Under light load every batch holds one request
+(no waiting: it starts at once); under heavy load batches grow and the cost per request
+shrinks. Each request is answered only after its batch has committed.
+
+``run`` gets the batch and returns one result per item, in order: a value, or an
+exception for that item alone. If it raises, the batch is retried item by item, so one
+poisoned request (or a deadlock between two batches) cannot fail the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from anyio import to_thread
+
+from onevisit.kernel.platform import Platform
+
+log = logging.getLogger("onevisit.payments")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class GroupCommit(Generic[T, R]):
+    def __init__(
+        self,
+        name: str,
+        run: Callable[[Sequence[T]], Sequence[R | BaseException]],
+        *,
+        max_batch: int = 200,
+        after: Callable[[Sequence[R | BaseException]], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.run = run
+        self.max_batch = max_batch
+        #: called in a worker thread after each batch's requests were answered
+        self.after = after
+        self._queues: dict[asyncio.AbstractEventLoop, list[tuple[T, asyncio.Future[R]]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # referenced until done
+
+    async def submit(self, item: T) -> R:
+        """Queues ``item`` and waits until its batch has committed; its result (or error)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        queue = self._queues.get(loop)
+        if queue is None:  # nobody is draining on this loop: start
+            queue = self._queues[loop] = [(item, future)]
+            drain = loop.create_task(self._drain(loop, queue))
+            self._tasks.add(drain)
+            drain.add_done_callback(self._tasks.discard)
+        else:
+            queue.append((item, future))
+        return await future
+
+    async def _drain(self, loop: asyncio.AbstractEventLoop, queue: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            while queue:
+                batch = queue[: self.max_batch]
+                del queue[: self.max_batch]
+                outcomes = await to_thread.run_sync(self.run_safely, [item for item, _ in batch])
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():  # the client hung up; what was done is done
+                        continue
+                    if isinstance(outcome, BaseException):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+                if self.after is not None:  # off the drain loop: the next batch need not wait
+                    task = loop.create_task(to_thread.run_sync(self.after, outcomes))
+                    self._tasks.add(task)
+                    task.add_done_callback(self._tasks.discard)
+        finally:
+            del self._queues[loop]
+            for _, future in queue:  # cancelled mid-way (shutdown): nothing was done for these
+                if not future.done():
+                    future.cancel()
+
+    def run_safely(self, items: Sequence[T]) -> list[R | BaseException]:
+        try:
+            outcomes = list(self.run(items))
+        except Exception as exc:
+            if len(items) == 1:
+                return [exc]
+            log.warning("%s: a batch of %d failed (%s); running them one by one", self.name, len(items), exc)
+        else:
+            if len(outcomes) != len(items):  # pragma: no cover - a bug in run
+                raise RuntimeError(f"{self.name}: {len(outcomes)} results for {len(items)} items")
+            return outcomes
+        single: list[R | BaseException] = []
+        for item in items:
+            try:
+                single.extend(self.run([item]))
+            except Exception as exc:  # handed to that item's request
+                single.append(exc)
+        return single
+
+
+_REGISTRY: weakref.WeakKeyDictionary[Platform, dict[str, GroupCommit[Any, Any]]] = weakref.WeakKeyDictionary()
+_REGISTRY_LOCK = threading.Lock()
+
+
+def for_platform(
+    platform: Platform,
+    name: str,
+    run: Callable[[Platform, Sequence[T]], Sequence[R | BaseException]],
+    *,
+    after: Callable[[Platform, Sequence[R | BaseException]], None] | None = None,
+    max_batch: int = 200,
+) -> GroupCommit[T, R]:
+    """The process's group commit called ``name`` for ``platform`` (made on first use)."""
+    with _REGISTRY_LOCK:
+        mine = _REGISTRY.setdefault(platform, {})
+        found = mine.get(name)
+        if found is None:
+            ref = weakref.ref(platform)  # the registry must not keep the platform alive
+
+            def bound_run(items: Sequence[T]) -> Sequence[R | BaseException]:
+                target = ref()
+                if target is None:  # pragma: no cover - closed while requests were queued
+                    raise RuntimeError("the platform was closed")
+                return run(target, items)
+
+            bound_after: Callable[[Sequence[R | BaseException]], None] | None = None
+            if after is not None:
+                hook = after
+
+                def bound_after(outcomes: Sequence[R | BaseException]) -> None:
+                    target = ref()
+                    if target is not None:
+                        hook(target, outcomes)
+
+            found = mine[name] = GroupCommit(name, bound_run, max_batch=max_batch, after=bound_after)
+        return found
