@@ -117,6 +117,37 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("POST", "/api/v1/datahub/dossier"),
         ("POST", "/api/v1/datahub/approvals"),
         ("POST", "/api/v1/datahub/approvals/revoke"),
+        ("GET", "/staff/datahub/quality"),
+        ("GET", "/staff/datahub/sources"),
+        ("GET", "/staff/datahub/sources/new"),
+        ("POST", "/staff/datahub/sources"),
+        ("GET", "/staff/datahub/sources/{code}"),
+        ("GET", "/staff/datahub/sources/{code}/edit"),
+        ("POST", "/staff/datahub/sources/{code}/edit"),
+        ("POST", "/staff/datahub/sources/{code}/refresh"),
+        ("GET", "/staff/datahub/sources/{code}/items/new"),
+        ("POST", "/staff/datahub/sources/{code}/items"),
+        ("GET", "/staff/datahub/items/{code}/edit"),
+        ("POST", "/staff/datahub/items/{code}/edit"),
+        ("GET", "/staff/datahub/items/{code}/import"),
+        ("POST", "/staff/datahub/items/{code}/import"),
+        ("GET", "/staff/datahub/requests"),
+        ("GET", "/staff/datahub/requests/new"),
+        ("POST", "/staff/datahub/requests"),
+        ("GET", "/staff/datahub/requests/{request_id}"),
+        ("POST", "/staff/datahub/requests/{request_id}/approve"),
+        ("POST", "/staff/datahub/requests/{request_id}/refuse"),
+        ("POST", "/staff/datahub/requests/{request_id}/revoke"),
+        ("POST", "/staff/datahub/requests/{request_id}/withdraw"),
+        ("GET", "/api/v1/datahub/requests"),
+        ("POST", "/api/v1/datahub/requests"),
+        ("GET", "/api/v1/datahub/requests/{request_id}"),
+        ("POST", "/api/v1/datahub/requests/{request_id}/approve"),
+        ("POST", "/api/v1/datahub/requests/{request_id}/refuse"),
+        ("POST", "/api/v1/datahub/requests/{request_id}/revoke"),
+        ("POST", "/api/v1/datahub/requests/{request_id}/withdraw"),
+        ("GET", "/staff/jobs"),
+        ("POST", "/staff/jobs/{name}/run"),
         ("GET", "/api/v1/me/data-accesses"),
         ("POST", "/api/v1/me/consents"),
         ("POST", "/api/v1/me/consents/{use}/revoke"),
@@ -199,6 +230,10 @@ def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
     assert names[("GET", "/api/v1/ledger/logs/{log}/proofs/inclusion-by-hash")] == ["public"]
     assert names[("POST", "/api/v1/citybrain/areas/{name}/readings")] == ["citybrain.operate"]
     assert names[("GET", "/citybrain")] == ["citybrain.read"]
+    assert names[("GET", "/staff/jobs")] == ["admin.portal"]
+    assert names[("POST", "/staff/datahub/requests/{request_id}/approve")] == ["datahub.manage"]
+    assert names[("POST", "/staff/datahub/requests")] == ["staff.portal"]
+    assert names[("POST", "/staff/datahub/items/{code}/import")] == ["datahub.manage"]
 
 
 def test_a_route_without_a_requirement_would_be_caught(app: FastAPI) -> None:

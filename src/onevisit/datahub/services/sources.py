@@ -79,7 +79,8 @@ def _password_of(connector: str, url: str) -> str | None:
 def _with_password(connector: str, url: str, password: str | None) -> str:
     """``url`` with its password set to ``password`` (None: removed)."""
     if connector == "sql":
-        return make_url(url).set(password=password).render_as_string(hide_password=False)
+        # (``URL.set(password=None)`` would mean "unchanged": replace the field itself)
+        return make_url(url)._replace(password=password).render_as_string(hide_password=False)
     parts = urlsplit(url)
     if parts.username is None:
         return url
@@ -94,6 +95,8 @@ def display_url(connector: str, url: str, *, mask: str | None = SECRET_MASK) -> 
     """``url`` with its password replaced by ``mask`` (None: left out)."""
     if not url or _password_of(connector, url) is None:
         return url
+    if connector == "sql" and mask == SECRET_MASK:
+        return make_url(url).render_as_string(hide_password=True)  # (it escapes a mask given as a password)
     return _with_password(connector, url, mask)
 
 
@@ -487,7 +490,7 @@ def field_spec(index: int, raw: dict[str, Any], seen: set[str]) -> tuple[FieldSp
                 {"row": index + 1, "name": name},
             )
         )
-    kind = str(raw.get("type", "string"))
+    kind = str(raw.get("type") or "string")
     if kind not in ("string", "integer", "decimal", "date", "boolean"):
         problems.append(FieldError(prefix + "type", N_("Field %(row)s: choose one of the types."), {"row": index + 1}))
     max_length = raw.get("max_length") or 200
