@@ -103,7 +103,9 @@ def test_register_declare_upload_and_read_back(client: Browser, platform: Platfo
             {"name": "issued_on", "type": "date", "required": "1"},
         ],
     )
-    assert done.status_code == 200 and "psb.licence" in done.text, re.findall(r"<li><a href=\"#field-[^<]*</a>", done.text)
+    assert done.status_code == 200 and "psb.licence" in done.text, re.findall(
+        r"<li><a href=\"#field-[^<]*</a>", done.text
+    )
 
     csv = f"id_number,kind,issued_on\n{hub.id_number},C1,2015-06-01\n{hub.id_number},A2,June\n123,B1,2016-01-01\n"
     report = upload(client, "psb.licence", "licences.csv", csv.encode())
