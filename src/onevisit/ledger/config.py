@@ -17,6 +17,9 @@
 ``ONEVISIT_LEDGER_SQLITE_MMAP_BYTES``
     SQLite only: the ``mmap_size`` the proof path sets on the connections it uses (default
     4 GiB, 0 = SQLite's default). See ``docs/ledger.md`` (benchmark) for what it buys.
+``ONEVISIT_LEDGER_SQLITE_APPEND_CACHE_BYTES``
+    SQLite only: the page cache a batch append works in (default 64 MiB, 0 = leave the
+    connection's). Set for the append's inserts and put back right after them.
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ class LedgerConfig(BaseSettings):
     #: a proof, so proofs read the log's pages from memory instead of one ``pread`` system
     #: call per page (it maps the file; it does not copy it). 0 leaves SQLite's default.
     sqlite_mmap_bytes: int = Field(default=4 << 30, ge=0)
+    #: SQLite only: ``PRAGMA cache_size`` for the inserts of a batch append, then put back.
+    #: A batch inserts into the leaf-key index at random places; with SQLite's default 2 MB
+    #: cache most of those pages are read again from the OS and dirty ones are spilled to
+    #: the WAL mid-transaction. The cache fills only as far as the batch needs.
+    sqlite_append_cache_bytes: int = Field(default=64 << 20, ge=0)
 
     def head_interval(self, settings: Settings) -> int:
         """Seconds between heads: the setting, else 300 in development and 0 (off) elsewhere."""

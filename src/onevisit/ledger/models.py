@@ -3,8 +3,10 @@
 * ``ledger_logs``: one row per named log; its current size and root. Appends lock this row
   (``SELECT … FOR UPDATE`` on PostgreSQL, the database write lock on SQLite), so two
   processes can never hand out the same index.
-* ``ledger_entries``: the leaves: entry bytes and their RFC 9162 leaf hash, indexed by
-  ``(log, leaf_hash)`` too, so an entry can be found from its hash alone.
+* ``ledger_entries``: the leaves: entry bytes and their RFC 9162 leaf hash. ``leaf_key``, the
+  hash's first 8 bytes as a signed 64-bit integer, is indexed with the log, so an entry can
+  be found from its hash alone: the narrow key keeps the index small (a batch of appends
+  inserts into it at random places), and a lookup confirms the whole hash on the row.
 * ``ledger_nodes``: the hash of every perfect subtree of level ≥ 1, keyed by
   ``(log, level, index)``, written as leaves complete them. With the leaf hashes they make
   every inclusion or consistency proof an O(log n) read.
@@ -47,9 +49,12 @@ class LedgerEntry(Base):
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: ``leaf_hash[:8]`` as a signed big-endian 64-bit integer (``services.logs.leaf_key``)
+    leaf_key: Mapped[int] = mapped_column(BigInteger)
 
-    #: ``(log, leaf_hash)``: find an entry from its hash (what a receipt's holder can compute)
-    __table_args__ = (Index("ix_ledger_entries_leaf_hash", "log_id", "leaf_hash"), {"sqlite_with_rowid": False})
+    #: ``(log, leaf_key)``: find an entry from its hash (what a receipt's holder can compute);
+    #: 8 bytes a key rather than 32, and the whole hash is compared on the row it leads to
+    __table_args__ = (Index("ix_ledger_entries_leaf_key", "log_id", "leaf_key"), {"sqlite_with_rowid": False})
 
 
 class LedgerNode(Base):

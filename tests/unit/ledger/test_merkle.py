@@ -204,3 +204,23 @@ def test_frontier_reports_every_completed_subtree() -> None:
     for (level, index), h in stored.items():
         assert TREE.piece(level, index) == h
     assert len(stored) == 777 + sum(777 >> level for level in range(1, 11))
+
+
+@given(st.integers(min_value=0, max_value=MAX), st.lists(st.integers(min_value=0, max_value=300), max_size=6))
+def test_extending_by_batches_completes_the_same_subtrees_as_leaf_by_leaf(start: int, batches: list[int]) -> None:
+    """What a batch append stores: every perfect subtree its leaves complete, from any
+    starting size, however the leaves are split into batches."""
+    one_by_one, batched = Frontier(), Frontier()
+    for h in LEAVES[:start]:
+        one_by_one.push(h)
+    batched.extend(LEAVES[:start])
+    position = start
+    for count in batches:
+        leaves = [leaf_hash(f"more-{position + i}".encode()) for i in range(count)]
+        expected = [node for h in leaves for node in one_by_one.push(h)]
+        got = batched.extend(leaves)
+        assert sorted(got) == sorted(expected)
+        assert [(level, index) for level, index, _ in got] == sorted((level, index) for level, index, _ in got)
+        position += count
+        assert batched.size == one_by_one.size == position
+        assert batched.root() == one_by_one.root()

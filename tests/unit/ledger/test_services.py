@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from onevisit.kernel.platform import Platform
 from onevisit.ledger import append, append_many, latest_head, prove_consistency, prove_inclusion, sign_head
@@ -46,6 +49,29 @@ def test_batches_of_any_size_keep_every_subtree_and_proof_right(platform: Platfo
             for first in {0, 1, n // 2, n}:
                 c = prove_consistency(session, "receipts", first, n)
                 verify_consistency(first, n, tree.root(first), tree.root(n), c.path)
+
+
+def test_an_append_gives_the_connection_its_own_page_cache_back(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch append works in a larger SQLite page cache (ONEVISIT_LEDGER_SQLITE_APPEND_CACHE_BYTES)
+    and restores the pooled connection's own setting, which every other module uses."""
+    if not platform.db.is_sqlite:
+        pytest.skip("a SQLite pragma")
+    seen: list[int] = []
+    original = logs.bulk_insert
+
+    def watching(session: Session, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        seen.append(session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one())
+        original(session, table, columns, rows)
+
+    monkeypatch.setattr(logs, "bulk_insert", watching)
+    with platform.uow() as uow:
+        before = uow.session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+        append_many(uow, "receipts", [b"a", b"b", b"c"])
+        after = uow.session.connection().exec_driver_sql("PRAGMA cache_size").scalar_one()
+    assert seen == [-(64 << 10), -(64 << 10)]  # KiB: 64 MiB for both inserts
+    assert after == before == -2000  # SQLite's default, which the kernel leaves alone
 
 
 def test_json_entries_are_stored_as_canonical_json(platform: Platform) -> None:

@@ -1,7 +1,9 @@
 """Inclusion and consistency proofs from stored hashes: O(log n) reads, no recomputation.
 
 Each proof reads the log's row and, in one query, the stored hashes of the perfect
-subtrees the proof's nodes are made of (at most about 2·log2 n of them).
+subtrees the proof's nodes are made of (at most about 2·log2 n of them). A lookup by leaf
+hash is one probe of the ``(log, leaf_key)`` index, the whole hash compared on each row it
+leads to (two hashes share a key about once in 2**64 pairs; the comparison makes that harmless).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from onevisit.kernel.i18n import N_
 from onevisit.ledger.config import get_ledger_config
 from onevisit.ledger.errors import LedgerError, LedgerInputError, LedgerNotFoundError
 from onevisit.ledger.merkle import HASH_SIZE, Piece, consistency_ranges, hash_ranges, inclusion_ranges
-from onevisit.ledger.services.logs import driver_rows, fetch_pieces
+from onevisit.ledger.services.logs import driver_rows, fetch_pieces, leaf_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,26 @@ def root_at(session: Session, log_name: str, tree_size: int) -> bytes:
     return hash_ranges([(0, tree_size)], lambda pieces: fetch_pieces(session, log_id, pieces))[0]
 
 
+#: Entries of one log with one leaf hash: the ``(log, leaf_key)`` index narrows to the
+#: entries whose hash starts with the same 8 bytes (in index order, i.e. by ``idx``), and the
+#: whole hash is compared on each. Placeholders: log, key, hash, bound on idx, limit.
+_BY_HASH = (
+    "SELECT idx FROM ledger_entries{hint} WHERE log_id = {q} AND leaf_key = {q} AND leaf_hash = {q}"
+    " AND idx < {q} ORDER BY idx LIMIT {q}"
+)
+#: Without statistics SQLite's planner prefers walking the primary key (log, idx) backwards
+#: from the bound, which satisfies ORDER BY but reads the whole log; name the index instead
+#: (an error, not a silent scan, if it were ever missing).
+_BY_HASH_SQLITE = _BY_HASH.format(hint=" INDEXED BY ix_ledger_entries_leaf_key", q="?")
+_BY_HASH_POSTGRESQL = _BY_HASH.format(hint="", q="%s")
+
+
+def _entries_with_hash(session: Session, log_id: int, leaf: bytes, below: int, limit: int) -> list[int]:
+    sql = _BY_HASH_SQLITE if session.get_bind().dialect.name == "sqlite" else _BY_HASH_POSTGRESQL
+    rows = driver_rows(session, sql, (log_id, leaf_key(leaf), leaf, below, limit))
+    return [int(r[0]) for r in rows]
+
+
 def find_entries(session: Session, log_name: str, leaf: bytes, *, limit: int = 100) -> list[int]:
     """Indices of the entries whose leaf hash is ``leaf``, smallest first (one index probe).
 
@@ -111,14 +133,8 @@ def find_entries(session: Session, log_name: str, leaf: bytes, *, limit: int = 1
     ``SHA-256(0x00 ‖ entry bytes)``, without knowing where it landed in the log.
     """
     leaf = _leaf_arg(leaf)
-    log_id, _ = _log_row(session, log_name)
-    q = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
-    rows = driver_rows(
-        session,
-        f"SELECT idx FROM ledger_entries WHERE log_id = {q} AND leaf_hash = {q} ORDER BY idx LIMIT {q}",  # noqa: S608 - placeholders only
-        (log_id, leaf, max(1, min(limit, 1000))),
-    )
-    return [int(r[0]) for r in rows]
+    log_id, size = _log_row(session, log_name)
+    return _entries_with_hash(session, log_id, leaf, size, max(1, min(limit, 1000)))
 
 
 def prove_inclusion_by_hash(
@@ -130,19 +146,14 @@ def prove_inclusion_by_hash(
     log_id, current = _log_row(session, log_name)
     size = current if tree_size is None else tree_size
     _check_within(size, current)
-    q = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
-    rows = driver_rows(
-        session,
-        f"SELECT idx FROM ledger_entries WHERE log_id = {q} AND leaf_hash = {q} AND idx < {q} ORDER BY idx LIMIT 1",  # noqa: S608 - placeholders only
-        (log_id, leaf, size),
-    )
-    if not rows:
+    found = _entries_with_hash(session, log_id, leaf, size, 1)
+    if not found:
         raise LedgerNotFoundError(
             LedgerError.ENTRY_UNKNOWN,
             N_("No entry with leaf hash %(leaf_hash)s is in the first %(size)s entries of log %(log)s."),
             params={"leaf_hash": leaf.hex(), "size": size, "log": log_name},
         )
-    return prove_inclusion(session, log_name, int(rows[0][0]), size)
+    return prove_inclusion(session, log_name, found[0], size)
 
 
 def _leaf_arg(leaf: bytes) -> bytes:
