@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -106,6 +109,7 @@ def rotate_key(uow: UnitOfWork, department_code: str) -> CredentialIssuer:
         uow.session.flush()
     issuer = _create(uow, department)
     uow.session.flush()
+    forget_keyrings()
     uow.audit("credentials.key_rotated", "department", department.code, {"kid": issuer.kid, "retired": retired})
     return issuer
 
@@ -135,6 +139,47 @@ def signing_key(vault: PersonalDataVault, issuer: CredentialIssuer) -> SigningKe
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """What issuing needs of a department: who it is and its active key, unsealed."""
+
+    department_id: int
+    department_code: str
+    region_code: str
+    issuer_id: int
+    kid: str
+    key: SigningKey
+
+
+_SIGNER = text(
+    "SELECT d.id, d.code, d.region_code, i.id, i.kid, i.public_key, i.private_key_enc "
+    "FROM departments d LEFT JOIN credential_issuers i ON i.department_id = d.id AND i.retired_at IS NULL "
+    "WHERE d.code = :code"
+)
+
+
+def signer_for(uow: UnitOfWork, department_code: str) -> Signer:
+    """The department and its active key in one statement (the key created on first use)."""
+    row = uow.session.execute(_SIGNER, {"code": department_code}).first()
+    if row is None or row[3] is None:
+        department = department_by_code(uow.session, department_code)
+        issuer = active_issuer(uow, department)
+        return Signer(
+            department.id,
+            department.code,
+            department.region_code,
+            issuer.id,
+            issuer.kid,
+            signing_key(uow.platform.vault, issuer),
+        )
+    dept_id, code, region, issuer_id, kid, public_key, sealed = row
+    key = _CACHE.get(kid)
+    if key is None:
+        probe = CredentialIssuer(kid=kid, public_key=bytes(public_key), private_key_enc=bytes(sealed))
+        key = signing_key(uow.platform.vault, probe)
+    return Signer(int(dept_id), code, region, int(issuer_id), kid, key)
+
+
 def published(session: Session) -> list[tuple[CredentialIssuer, Department]]:
     rows = session.execute(
         select(CredentialIssuer, Department)
@@ -157,3 +202,45 @@ def trusted_keys(session: Session) -> dict[str, IssuerKey]:
         )
         for issuer, department in published(session)
     }
+
+
+#: How long a process trusts its copy of the published keys before re-reading them (a key
+#: it has never seen is looked up at once; a retirement shows within this many seconds).
+KEYS_TTL_SECONDS = 60.0
+_KEYRINGS: dict[tuple[int, str], tuple[float, dict[str, IssuerKey]]] = {}
+
+
+class KeyRing(Mapping[str, IssuerKey]):
+    """The published keys, cached per database for :data:`KEYS_TTL_SECONDS`; an unknown kid
+    re-reads them once, so a department's first key is trusted the moment it exists."""
+
+    def __init__(self, session: Session) -> None:
+        bind = session.get_bind()
+        self._session = session
+        self._key = (id(bind), str(bind.engine.url))
+        hit = _KEYRINGS.get(self._key)
+        self._refreshed = False
+        if hit is None or time.monotonic() - hit[0] > KEYS_TTL_SECONDS:
+            self._refresh()
+        else:
+            self._keys = hit[1]
+
+    def _refresh(self) -> None:
+        self._keys = trusted_keys(self._session)
+        _KEYRINGS[self._key] = (time.monotonic(), self._keys)
+        self._refreshed = True
+
+    def __getitem__(self, kid: str) -> IssuerKey:
+        if kid not in self._keys and not self._refreshed:
+            self._refresh()
+        return self._keys[kid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def forget_keyrings() -> None:
+    _KEYRINGS.clear()

@@ -19,7 +19,7 @@ from tests.common.factories import make_clerk
 from tests.functional.conftest import Browser
 from tests.unit.credentials.conftest import LICENCE, MARRIAGE, People
 
-QR_IMG = re.compile(r'id="certificate-qr" src="data:image/svg\+xml;base64,')
+QR_IMG = re.compile(r'id="certificate-qr" src="data:image/png;base64,')
 SHARE_LINK = re.compile(r'class="mono share-link" href="(http[^"]+/credentials/s/[^"]+)"')
 
 

@@ -46,12 +46,12 @@ from onevisit.credentials.format import (
     make_disclosure,
 )
 from onevisit.credentials.inclusion import CERTIFICATE_LOG
-from onevisit.credentials.keys import active_issuer, department_by_code, signing_key
-from onevisit.credentials.models import Credential, CredentialIssuer, Status
+from onevisit.credentials.keys import Signer, signer_for
+from onevisit.credentials.models import Credential, Status
 from onevisit.identity.creditcodes import parse_credit_code
 from onevisit.identity.idnumbers import parse_id_number
-from onevisit.identity.models import Department, Enterprise, Person
-from onevisit.identity.services.people import find_enterprise, find_person_by_id_number, id_number_of
+from onevisit.identity.models import Enterprise, Person
+from onevisit.identity.services.people import ID_KIND, find_enterprise, find_person_by_id_number
 from onevisit.kernel.crypto import PersonalDataVault
 from onevisit.kernel.errors import AppError, FieldError, InvalidInput, NotFound, ValidationFailed
 from onevisit.kernel.i18n import N_
@@ -198,13 +198,17 @@ class HolderFacts:
 
 def holder_facts(session: Any, vault: PersonalDataVault, holder: Holder) -> HolderFacts:
     if holder.kind == PERSON:
-        person = session.get(Person, holder.id)
-        if person is not None:
-            return HolderFacts(person.name, id_number_of(vault, person), person.birth_date)
+        found = session.execute(
+            select(Person.name, Person.id_number_enc, Person.birth_date).where(Person.id == holder.id)
+        ).first()
+        if found is not None:
+            return HolderFacts(found[0], vault.open(found[1], kind=ID_KIND), found[2])
     elif holder.kind == ENTERPRISE:
-        enterprise = session.get(Enterprise, holder.id)
-        if enterprise is not None:
-            return HolderFacts(enterprise.name, enterprise.credit_code)
+        found = session.execute(
+            select(Enterprise.name, Enterprise.credit_code).where(Enterprise.id == holder.id)
+        ).first()
+        if found is not None:
+            return HolderFacts(found[0], found[1])
     raise NotFound(CredentialError.HOLDER_UNKNOWN, N_("No person or enterprise with this number is on record."))
 
 
@@ -226,8 +230,7 @@ def _derived(ctype: CertificateType) -> dict[str, ClaimValue]:
 def draft(  # noqa: PLR0917 - the certificate's parts, each needed
     vault: PersonalDataVault,
     ctype: CertificateType,
-    department: Department,
-    issuer: CredentialIssuer,
+    signer: Signer,
     holder: Holder,
     facts: HolderFacts,
     clean: Mapping[str, ClaimValue],
@@ -241,12 +244,12 @@ def draft(  # noqa: PLR0917 - the certificate's parts, each needed
     claims = {**facts.claims(ctype.holder_kind, local_today(now)), **clean, **_derived(ctype)}
     order = claim_names(ctype)
     disclosures = [make_disclosure(name, claims[name]) for name in order if name in claims]
-    number = f"{ctype.prefix}-{department.region_code}-{local_today(now).year}-{_serial()}"
+    number = f"{ctype.prefix}-{signer.region_code}-{local_today(now).year}-{_serial()}"
     body = Body(
         number=number,
         ctype=ctype.code,
-        issuer=department.code,
-        kid=issuer.kid,
+        issuer=signer.department_code,
+        kid=signer.kid,
         issued_at=instant(now),
         valid_from=start.isoformat(),
         valid_until=end.isoformat() if end else None,
@@ -254,12 +257,12 @@ def draft(  # noqa: PLR0917 - the certificate's parts, each needed
         digests=tuple(digest_of(d) for d in disclosures),
     )
     body_bytes = body.to_bytes()
-    signature = signing_key(vault, issuer).sign(body_bytes)
+    signature = signer.key.sign(body_bytes)
     row = {
         "number": number,
         "type_code": ctype.code,
-        "issuer_id": issuer.id,
-        "department_id": department.id,
+        "issuer_id": signer.issuer_id,
+        "department_id": signer.department_id,
         "holder_person_id": holder.id if holder.kind == PERSON else None,
         "holder_enterprise_id": holder.id if holder.kind == ENTERPRISE else None,
         "holder_name": facts.name[:128],
@@ -322,35 +325,28 @@ def issue(
     now = uow.clock.now()
     start, end = validity(ctype, clean, local_today(now), valid_from, valid_until)
     facts = holder_facts(session, uow.platform.vault, holder)
-    department = department_by_code(session, ctype.department)
-    issuer = active_issuer(uow, department)
+    signer = signer_for(uow, ctype.department)
     made = draft(
-        uow.platform.vault,
-        ctype,
-        department,
-        issuer,
-        holder,
-        facts,
-        clean,
-        now,
-        start,
-        end,
-        source=source,
-        reference=reference,
+        uow.platform.vault, ctype, signer, holder, facts, clean, now, start, end, source=source, reference=reference
     )
-    credential = Credential(**made.row)
+    # The ledger entry first, so the row is inserted once, with its index.
+    index = ledger.append(uow, CERTIFICATE_LOG, made.entry).index
+    credential = Credential(**made.row, ledger_index=index)
     session.add(credential)
     session.flush()
-    credential.ledger_index = ledger.append(uow, CERTIFICATE_LOG, made.entry).index
     uow.audit(
         "credentials.issued",
         "credential",
         made.number,
-        {"type": ctype.code, "department": department.code, "source": source, "reference": reference},
+        {"type": ctype.code, "department": signer.department_code, "source": source, "reference": reference},
     )
     uow.emit(
         CredentialIssued(
-            number=made.number, type_code=ctype.code, department_id=department.id, source=source, reference=reference
+            number=made.number,
+            type_code=ctype.code,
+            department_id=signer.department_id,
+            source=source,
+            reference=reference,
         )
     )
     return credential
@@ -377,24 +373,21 @@ def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str
     vault = uow.platform.vault
     now = uow.clock.now()
     today = local_today(now)
-    departments: dict[str, tuple[Department, CredentialIssuer]] = {}
+    signers: dict[str, Signer] = {}
     drafts: list[Draft] = []
     for request in requests:
         ctype = type_or_error(request.type_code)
         _check_holder_kind(ctype, request.holder)
         clean = clean_fields(ctype, request.fields)
         start, end = validity(ctype, clean, today, request.valid_from, request.valid_until)
-        if ctype.department not in departments:
-            department = department_by_code(session, ctype.department)
-            departments[ctype.department] = (department, active_issuer(uow, department))
-        department, issuer = departments[ctype.department]
+        if ctype.department not in signers:
+            signers[ctype.department] = signer_for(uow, ctype.department)
         facts = request.facts or holder_facts(session, vault, request.holder)
         drafts.append(
             draft(
                 vault,
                 ctype,
-                department,
-                issuer,
+                signers[ctype.department],
                 request.holder,
                 facts,
                 clean,

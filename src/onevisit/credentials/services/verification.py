@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from onevisit import ledger
 from onevisit.credentials.format import Presentation, leaf_hash, ledger_entry, parse_body
 from onevisit.credentials.inclusion import CERTIFICATE_LOG, ProofBundle, check_inclusion
-from onevisit.credentials.keys import trusted_keys
+from onevisit.credentials.keys import KeyRing
 from onevisit.credentials.models import Credential, Status
 from onevisit.credentials.services.issuance import body_bytes
 from onevisit.credentials.services.status import REASON_CODES
@@ -45,15 +46,32 @@ BODY_FIELDS = {
 }
 
 
-def proof_bundle(session: Session, credential: Credential) -> ProofBundle | None:
-    """The issuance entry's inclusion proof under the latest signed head (None: not yet covered)."""
-    if credential.ledger_index is None:
-        return None
+#: A signed head this process fetched is reused for this long for entries it covers (a newer
+#: head proves nothing more about them); an entry it does not cover fetches the latest.
+HEAD_TTL_SECONDS = 60.0
+_HEADS: dict[tuple[int, str], tuple[float, ledger.SignedHead]] = {}
+
+
+def _head_covering(session: Session, index: int) -> ledger.SignedHead | None:
+    bind = session.get_bind()
+    key = (id(bind), str(bind.engine.url))
+    hit = _HEADS.get(key)
+    if hit is not None and hit[1].head.tree_size > index and time.monotonic() - hit[0] < HEAD_TTL_SECONDS:
+        return hit[1]
     try:
         signed = ledger.latest_head(session, CERTIFICATE_LOG)
     except LedgerNotFoundError:
         return None
-    if signed.head.tree_size <= credential.ledger_index:
+    _HEADS[key] = (time.monotonic(), signed)
+    return signed if signed.head.tree_size > index else None
+
+
+def proof_bundle(session: Session, credential: Credential) -> ProofBundle | None:
+    """The issuance entry's inclusion proof under a signed head (None: none covers it yet)."""
+    if credential.ledger_index is None:
+        return None
+    signed = _head_covering(session, credential.ledger_index)
+    if signed is None:
         return None
     proof = ledger.prove_inclusion(session, CERTIFICATE_LOG, credential.ledger_index, signed.head.tree_size)
     raw = body_bytes(credential)
@@ -184,7 +202,7 @@ def _check_ledger(session: Session, report: Report, credential: Credential) -> N
 
 def verify(session: Session, payload: str, *, today: dt.date) -> Report:
     """Verifies a payload (or a URL carrying one) against the register and the ledger."""
-    report = verify_presentation(payload, trusted_keys(session), today=today)
+    report = verify_presentation(payload, KeyRing(session), today=today)
     presentation = report.presentation
     issuer = report.check("issuer")
     if presentation is None or issuer is None or issuer.outcome is Outcome.FAIL:
