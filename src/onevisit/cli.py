@@ -16,6 +16,7 @@ from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import SettingsError, get_settings
 from onevisit.ledger.cli import ledger_app
 from onevisit.payments.cli import payments_app
+from onevisit.rules.cli import rules_app
 
 app = typer.Typer(help="OneVisit: public services, at most one visit.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -29,6 +30,7 @@ app.add_typer(citybrain_app, name="citybrain")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(datahub_app, name="datahub")
 app.add_typer(payments_app, name="payments")
+app.add_typer(rules_app, name="rules")
 app.add_typer(credentials_app, name="credentials")
 console = Console(stderr=True)
 

@@ -80,6 +80,11 @@ def parse(source: str, schema: Schema, *, expect: Expect = "condition", today: d
         )
     tokens, tree = _syntax(source)
     checker = _Checker(source, schema, tokens, today)
+    for part in _source_order(tree):
+        if isinstance(part, _TABLE_LIKE) or (isinstance(part, exp.Column) and part.table):
+            start, end = checker.span(part.parent if isinstance(part.parent, exp.Subquery) else part)
+            message = N_("Subqueries and table access are not allowed in a rule.")
+            raise RuleError(source, [problem(source, RulesError.NOT_ALLOWED, message, start, end)])
     unknown = checker.unknown_fields(tree)
     if unknown:
         raise RuleError(source, unknown)
@@ -243,7 +248,7 @@ class _Checker:
                     return i
         return len(self.tokens) - 1
 
-    def span(self, node: exp.Expr) -> tuple[int, int]:  # noqa: PLR0912 - one widening per construct
+    def span(self, node: exp.Expr) -> tuple[int, int]:  # noqa: PLR0912, PLR0915 - one widening per construct
         key = id(node)
         if key in self.spans:
             return self.spans[key]
@@ -264,14 +269,22 @@ class _Checker:
         if start is None or end is None:
             self.spans[key] = (0, len(self.source))
             return self.spans[key]
-        if isinstance(node, exp.Func) and not isinstance(node, exp.CurrentDate | exp.Case | exp.If):
+        if isinstance(node, exp.Func) and not isinstance(
+            node, exp.CurrentDate | exp.Case | exp.If | exp.Binary | exp.Cast
+        ):
             name = self._next(start) if "start" in meta else self._prev(start) - 1
             if "start" not in meta and not self._is(name + 1, TokenType.L_PAREN):
                 name = -1
             if 0 <= name < len(self.tokens) and self._is(name + 1, TokenType.L_PAREN):
                 start = min(start, self.tokens[name].start)
                 end = max(end, self.tokens[self._closing(name + 1)].end + 1)
-        elif isinstance(node, exp.Paren):
+        elif isinstance(node, exp.Select):
+            i = self._prev(start)
+            while i >= 0 and self.tokens[i].token_type is not TokenType.SELECT:
+                i -= 1
+            if i >= 0:
+                start = self.tokens[i].start
+        elif isinstance(node, exp.Paren | exp.Subquery):
             if self._is(self._prev(start), TokenType.L_PAREN):
                 start = self.tokens[self._prev(start)].start
             if self._is(self._next(end), TokenType.R_PAREN):

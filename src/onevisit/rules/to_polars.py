@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from onevisit.rules import ir
-from onevisit.rules.evaluate import like_pattern
+from onevisit.rules.evaluate import compile_python, like_pattern
 from onevisit.rules.schema import FieldType
 
 DTYPES: dict[FieldType, pl.DataType] = {
@@ -26,7 +26,45 @@ DTYPES: dict[FieldType, pl.DataType] = {
 }
 
 
-def compile_polars(node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one branch per node type
+def compile_polars(node: ir.Node) -> pl.Expr:
+    """``node`` as a Polars expression. Parts that read no field are worked out once, here, and
+    enter as literals (so they broadcast to the frame's height like any scalar)."""
+    constant: set[int] = set()
+    _find_constants(node, constant)
+    return _Compiler(constant).compile(node)
+
+
+def _find_constants(node: ir.Node, constant: set[int]) -> bool:
+    children = [_find_constants(child, constant) for child in node.children()]
+    if isinstance(node, ir.Call) and node.body is not None:
+        _find_constants(node.body, constant)
+    is_constant = not isinstance(node, ir.FieldRef) and all(children)
+    if is_constant:
+        constant.add(id(node))
+    return is_constant
+
+
+class _Compiler:
+    def __init__(self, constant: set[int]) -> None:
+        self.constant = constant
+
+    def compile(self, node: ir.Node) -> pl.Expr:
+        if id(node) in self.constant and not isinstance(node, ir.Literal):
+            dtype = DTYPES[node.type] if node.type is not None else pl.Null()
+            return pl.lit(compile_python(node)({}), dtype=dtype)
+        return _compile(self, node)
+
+    def compare(self, op: str, left: ir.Node, right: ir.Node) -> pl.Expr:
+        # A literal on the left of a comparison whose right side is a ``when`` that takes no
+        # branch comes out one row long in Polars 2.1; with the operands the other way round
+        # it broadcasts. Comparisons are symmetric under the mirrored operator, so swap.
+        if id(left) in self.constant and id(right) not in self.constant:
+            return _compare(_MIRROR[op], self.compile(right), self.compile(left))
+        return _compare(op, self.compile(left), self.compile(right))
+
+
+def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one branch per node type
+    compile_polars = c.compile
     if isinstance(node, ir.Literal):
         dtype = DTYPES[node.type] if node.type is not None else pl.Null()
         return pl.lit(node.value, dtype=dtype)
@@ -44,15 +82,14 @@ def compile_polars(node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one branch per 
     if isinstance(node, ir.Or):
         return reduce(lambda a, b: a | b, (compile_polars(i) for i in node.items))
     if isinstance(node, ir.Compare):
-        return _compare(node.op, compile_polars(node.left), compile_polars(node.right))
+        return c.compare(node.op, node.left, node.right)
     if isinstance(node, ir.InList):
         assert node.operand.type is not None  # noqa: S101 - the checker types IN operands
         members = pl.Series([v.value for v in node.values], dtype=DTYPES[node.operand.type])
-        found = compile_polars(node.operand).is_in(members)
+        found = compile_polars(node.operand).is_in(members.implode())
         return ~found if node.negated else found
     if isinstance(node, ir.Between):
-        value = compile_polars(node.operand)
-        inside = (value >= compile_polars(node.low)) & (value <= compile_polars(node.high))
+        inside = c.compare(">=", node.operand, node.low) & c.compare("<=", node.operand, node.high)
         return ~inside if node.negated else inside
     if isinstance(node, ir.IsNull):
         inner = compile_polars(node.operand)
@@ -68,10 +105,13 @@ def compile_polars(node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one branch per 
     if isinstance(node, ir.Neg):
         return -compile_polars(node.operand)
     if isinstance(node, ir.Case):
-        return _case(node)
+        return _case(c, node)
     if isinstance(node, ir.Call):
-        return _call(node)
+        return _call(c, node)
     raise TypeError(f"no Polars form for {type(node).__name__}")  # pragma: no cover
+
+
+_MIRROR = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _compare(op: str, left: pl.Expr, right: pl.Expr) -> pl.Expr:
@@ -103,7 +143,8 @@ def _like(value: pl.Expr, pattern: str) -> pl.Expr:
     return value.str.contains("^(?s:" + like_pattern(pattern) + ")$")
 
 
-def _case(node: ir.Case) -> pl.Expr:
+def _case(c: _Compiler, node: ir.Case) -> pl.Expr:
+    compile_polars = c.compile
     assert node.type is not None  # noqa: S101 - CASE always has a type after checking
     dtype = DTYPES[node.type]
     first, *rest = node.whens
@@ -115,7 +156,8 @@ def _case(node: ir.Case) -> pl.Expr:
     return result
 
 
-def _call(node: ir.Call) -> pl.Expr:  # noqa: PLR0912 - one branch per function
+def _call(c: _Compiler, node: ir.Call) -> pl.Expr:  # noqa: PLR0912 - one branch per function
+    compile_polars = c.compile
     if node.body is not None:
         return compile_polars(node.body)
     args = [compile_polars(a) for a in node.args]
