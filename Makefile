@@ -28,7 +28,7 @@ demo: setup runtime-deps ## Migrate var/onevisit.db, seed the demo province if e
 	@$(UV) run onevisit payments simulator --port 8100 & sim=$$!; \
 	$(UV) run onevisit worker & wrk=$$!; \
 	trap "kill $$sim $$wrk 2>/dev/null; wait $$wrk 2>/dev/null" EXIT INT TERM; \
-	$(UV) run onevisit serve --host 127.0.0.1 --port 8000
+	ONEVISIT_LEDGER_HEAD_INTERVAL_SECONDS=0 $(UV) run onevisit serve --host 127.0.0.1 --port 8000
 
 .PHONY: test
 test: setup-all system-deps ## Lint, type-check, import contracts, whole suite on SQLite and on a throwaway PostgreSQL

@@ -32,6 +32,7 @@ from onevisit.kernel.settings import Settings, get_settings
 from onevisit.ledger import api as ledger_api
 from onevisit.ledger import jobs as ledger_jobs
 from onevisit.ledger import views as ledger_views
+from onevisit.ledger.signer import start_head_signer
 from onevisit.payments import api as payments_api
 from onevisit.payments import views as payments_views
 from onevisit.web import views as web_views
@@ -86,9 +87,15 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Periodic work (ledger heads, anchoring, outbox, ...) runs in `onevisit worker`,
-        # not in web processes: one mechanism, however many web workers there are.
+        # Periodic work runs in `onevisit worker` (ledger heads included: job
+        # ledger.sign_heads). A lone development server with no worker still signs due heads
+        # itself when ONEVISIT_LEDGER_HEAD_INTERVAL_SECONDS > 0 (300 in development, 0
+        # elsewhere); `make demo` runs the worker and sets it to 0 for the server, so one
+        # mechanism signs. Signing is idempotent per tree size, so overlap would be harmless.
+        head_signer = start_head_signer(platform)
         yield
+        if head_signer is not None:
+            head_signer.stop()
         platform.close()
 
     app = FastAPI(
