@@ -95,9 +95,16 @@ def digest_of(disclosure: str) -> str:
     return b64u(hashlib.sha256(disclosure.encode("ascii")).digest()[:DIGEST_BYTES])
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode
+
+
 def make_disclosure(name: str, value: ClaimValue, salt: bytes | None = None) -> str:
+    """``[salt, name, value]`` as canonical JSON, base64url. Values are strings, integers,
+    booleans or null (what :func:`parse_disclosure` accepts), whose JSON is canonical."""
+    if value is not None and not isinstance(value, str | int | bool):
+        raise FormatProblem(N_("Claim %(name)s has a value of an unsupported kind."), name=name)
     salt = salt if salt is not None else os.urandom(SALT_BYTES)
-    return b64u(canonical_json([b64u(salt), name, value]))
+    return b64u(_CANONICAL([b64u(salt), name, value]).encode())
 
 
 def instant(at: dt.datetime) -> str:
@@ -132,7 +139,8 @@ class Body:
         }
 
     def to_bytes(self) -> bytes:
-        return canonical_json(self.as_dict())
+        """Canonical JSON (RFC 8785 for these values: strings, null and a list of strings)."""
+        return _CANONICAL(self.as_dict()).encode()
 
     def valid_from_date(self) -> dt.date:
         return dt.date.fromisoformat(self.valid_from)
