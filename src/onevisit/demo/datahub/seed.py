@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from onevisit.datahub.services import catalogue, consents
+from onevisit.datahub.services import catalogue, consents, requests
 from onevisit.datahub.services.access import seal_record
 from onevisit.datahub.services.records import RECORD_COLUMNS, insert_rows
 from onevisit.demo.datahub.catalogue import ITEMS, STALE_ITEM, USES
@@ -59,6 +59,17 @@ def _load(  # noqa: PLR0917 - private step of seed_datahub()
         total += len(batch)
         advance(len(block))
     return total
+
+
+#: Access requests waiting in the owners' inboxes: (use, conditional item, legal basis, why).
+PENDING_REQUESTS = (
+    (
+        "hpf.withdrawal",
+        "tax.income_tax",
+        "《住房公积金管理条例》第二十四条",
+        "提取公积金需核实申请人的个人所得税缴纳情况，由部门间共享取得，不再要求申请人提供完税证明。",
+    ),
+)
 
 
 def seed_datahub(platform: Platform, *, seed: int, progress: bool = False) -> DatahubSeedReport:
@@ -114,6 +125,8 @@ def seed_datahub(platform: Platform, *, seed: int, progress: bool = False) -> Da
                     catalogue.approve(
                         uow, item_code=item_code, use_code=code, legal_basis="《浙江省公共数据条例》第二十八条"
                     )
+            for use_code, item_code, basis, why in PENDING_REQUESTS:
+                requests.file_request(uow, item_code=item_code, use_code=use_code, legal_basis=basis, justification=why)
             counts = dict.fromkeys(item_ids, 0)
             with bar.phase("datahub-people", "Loading people's records", len(people)) as step:
                 report.records = _load(
