@@ -16,6 +16,7 @@ from onevisit import __version__
 from onevisit.citybrain import api as citybrain_api
 from onevisit.citybrain import views as citybrain_views
 from onevisit.credentials import api as credentials_api
+from onevisit.credentials import jobs as credentials_jobs
 from onevisit.credentials import views as credentials_views
 from onevisit.datahub import api as datahub_api
 from onevisit.datahub import jobs as datahub_jobs
@@ -75,6 +76,7 @@ def periodic_jobs(platform: Platform) -> list[PeriodicJob]:
         *kernel_jobs.periodic_jobs(platform),
         *ledger_jobs.periodic_jobs(platform),
         *datahub_jobs.periodic_jobs(platform),
+        *credentials_jobs.periodic_jobs(platform),
         # TODO(payments): add `*payments_jobs.periodic_jobs(platform),` (poll + reconciliation)
         # once src/onevisit/payments/jobs.py exists.
     ]

@@ -114,3 +114,40 @@ def test_valid_certificates_are_the_materials_in_force(platform: Platform, peopl
         assert [c.type_code for c in found] == ["marriage_certificate"]
         assert credentials.valid_certificates(session, people.holder, "driving_licence", today=TODAY) == []
         assert credentials.valid_certificates(session, people.firm, today=TODAY) == []
+
+
+def test_the_datahub_sees_the_certificate_library(platform: Platform, people: People) -> None:
+    from onevisit import datahub
+    from onevisit.credentials import jobs
+    from onevisit.credentials.services.materials import sync_datahub
+    from onevisit.datahub.services import catalogue
+    from onevisit.kernel.actors import system_actor
+
+    with platform.uow() as uow:
+        kept = credentials.issue(uow, "marriage_certificate", people.holder, MARRIAGE).number
+        gone = credentials.issue(uow, "no_criminal_record", people.holder, {"checked_on": "2026-11-20"}).number
+        credentials.issue(uow, "business_licence", people.firm, LICENCE)
+        credentials.change_status(uow, gone, action="revoke", reason_code="issued_in_error", reason="test")
+        catalogue.register_use(
+            uow, code="test.materials", name_zh="测试", name_en="Test", department_code=None, requires_consent=False
+        )
+    assert [j.name for j in jobs.periodic_jobs(platform)] == ["credentials.sync_datahub"]
+    assert jobs.sync(platform) == 2
+    report = sync_datahub(platform, system_actor("test"))  # idempotent: replaces the copy
+    assert (report.people, report.enterprises) == (1, 1)
+    dossier = datahub.read(
+        platform,
+        system_actor("test"),
+        subject=people.citizen_number,
+        items=["cert.person"],
+        purpose=datahub.Purpose(use="test.materials", kind="application", reference="A-1", legal_basis="test"),
+    )
+    records = dossier.by_item()["cert.person"]
+    assert [r["number"] for r in records] == [kept]  # the revoked one is not a material
+    assert records[0]["type_name"] == "结婚证"
+
+
+def test_the_library_job_does_nothing_without_departments(platform: Platform) -> None:
+    from onevisit.credentials import jobs
+
+    assert jobs.sync(platform) == 0

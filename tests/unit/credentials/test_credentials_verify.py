@@ -174,3 +174,18 @@ def test_any_one_character_change_is_caught_or_harmless(
     report = verify_presentation(changed, keys, today=TODAY)
     if changed != payload and report.valid:
         assert report.claims.items() <= original.claims.items()  # at most a disclosure dropped
+
+
+def test_a_rotated_key_keeps_verifying_what_it_signed(platform: Platform, people: People) -> None:
+    from onevisit.credentials.keys import KeyRing, rotate_key
+
+    _, before, _ = _issued(platform, people)
+    with platform.uow() as uow:
+        new = rotate_key(uow, "ZJ-CA").kid
+    _, after, _ = _issued(platform, people)
+    assert decode(after).body.kid == new != decode(before).body.kid
+    with platform.db.session() as session:
+        ring = KeyRing(session)
+        assert len(ring) == 2 and ring[new].retired_at is None
+        for payload in (before, after):
+            assert verification.verify(session, payload, today=TODAY).valid

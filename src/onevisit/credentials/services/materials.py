@@ -67,9 +67,12 @@ def valid_certificates(
 
 
 def register_datahub_items(platform: Platform, actor: Principal) -> bool:
-    """Registers the certificate library with the datahub (once); True if it registered now."""
+    """Registers the certificate library with the datahub (once); True if it registered now.
+    Nothing to do (False) on a platform without the Big Data Bureau (no departments yet)."""
     with platform.db.session() as session:
         if session.scalar(select(CatalogItem.id).where(CatalogItem.code == PERSON_ITEM)) is not None:
+            return False
+        if session.scalar(select(Department.id).where(Department.code == SOURCE_DEPARTMENT)) is None:
             return False
     with platform.uow(actor) as uow:
         datahub_catalogue.register_source(
@@ -145,6 +148,9 @@ def _rows(session: Session, today: dt.date, *, enterprise: bool) -> Iterator[tup
 def sync_datahub(platform: Platform, actor: Principal) -> SyncReport:
     """Replaces the datahub's copy of the certificate library with the certificates in force."""
     register_datahub_items(platform, actor)
+    with platform.db.session() as session:
+        if session.scalar(select(CatalogItem.id).where(CatalogItem.code == PERSON_ITEM)) is None:
+            return SyncReport(0, 0)  # no departments on this platform yet
     with platform.uow(actor) as uow:
         today = local_today(uow.clock.now())
         session = uow.session
