@@ -27,6 +27,7 @@ from onevisit.rules.errors import Problem, RuleError, RulesError, problem
 from onevisit.rules.functions import FUNCTIONS, SQLGLOT_FUNCTIONS, check_call
 from onevisit.rules.ir import coerce_to, widen, widen_literal
 from onevisit.rules.schema import FieldType, Schema
+from onevisit.rules.simplify import simplify
 
 MAX_LENGTH = 10_000
 MAX_DEPTH = 60
@@ -107,7 +108,7 @@ def parse(source: str, schema: Schema, *, expect: Expect = "condition", today: d
             )
     except _Stop as stop:
         raise RuleError(source, [stop.problem]) from None
-    return node
+    return simplify(node)
 
 
 def _syntax(source: str) -> tuple[list[Token], exp.Expr]:

@@ -284,3 +284,23 @@ def test_schemas_from_json_and_record_coercion() -> None:
         schema.coerce({"employees": True})
     with pytest.raises(ValueError, match="declared twice"):
         Schema([rules.Field("a", FieldType.TEXT), rules.Field("a", FieldType.TEXT)])
+
+
+@pytest.mark.parametrize("op", ["<", "<=", ">", ">=", "="])
+@pytest.mark.parametrize("today", [dt.date(2024, 2, 29), dt.date(2026, 3, 1), dt.date(2026, 2, 28)])
+def test_age_thresholds_are_rewritten_to_a_cutoff_date_without_changing_a_single_answer(
+    op: str, today: dt.date
+) -> None:
+    fast = rules.parse(f"YEARS_BETWEEN(founded, TODAY()) {op} 3", ENTERPRISE, today=today)
+    slow = rules.parse(f"YEARS_BETWEEN(founded, TODAY()) + 0 {op} 3", ENTERPRISE, today=today)
+    assert ("EXTRACT" in fast.to_sql("postgres")) is (op == "=")  # only the inequalities are rewritten
+    mirror = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}[op]
+    mirrored = rules.parse(f"3 {mirror} YEARS_BETWEEN(founded, TODAY())", ENTERPRISE, today=today)
+    day = dt.date(2019, 1, 1)
+    while day < dt.date(2023, 12, 31):
+        record = {"founded": day}
+        assert fast.evaluate(record) is slow.evaluate(record), (op, today, day)
+        assert mirrored.evaluate(record) is slow.evaluate(record), (op, today, day)
+        day += dt.timedelta(days=1)
+    assert fast.evaluate({"founded": None}) is None
+    assert fast.explain({"founded": day}).text == f"YEARS_BETWEEN(founded, TODAY()) {op} 3"
