@@ -85,8 +85,12 @@ def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one bra
         return c.compare(node.op, node.left, node.right)
     if isinstance(node, ir.InList):
         assert node.operand.type is not None  # noqa: S101 - the checker types IN operands
-        members = pl.Series([v.value for v in node.values], dtype=DTYPES[node.operand.type])
-        found = compile_polars(node.operand).is_in(members.implode())
+        operand = compile_polars(node.operand)
+        dtype = DTYPES[node.operand.type]
+        if len(node.values) <= _SHORT_LIST:  # a few equalities beat hashing every row (2-3x on text)
+            found = reduce(lambda a, b: a | b, (operand == pl.lit(v.value, dtype=dtype) for v in node.values))
+        else:
+            found = operand.is_in(pl.Series([v.value for v in node.values], dtype=dtype).implode())
         return ~found if node.negated else found
     if isinstance(node, ir.Between):
         inside = c.compare(">=", node.operand, node.low) & c.compare("<=", node.operand, node.high)
@@ -111,6 +115,7 @@ def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one bra
     raise TypeError(f"no Polars form for {type(node).__name__}")  # pragma: no cover
 
 
+_SHORT_LIST = 8
 _MIRROR = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 

@@ -159,6 +159,9 @@ PITFALLS: list[tuple[str, dict[str, Any], Any]] = [
     ("employees > 1 AND high_tech", {"employees": None, "high_tech": True}, None),
     ("NOT (employees > 1)", {"employees": None}, None),
     ("industry NOT IN ('C', 'I')", {"industry": None}, None),
+    # long IN lists take another path in Polars (a hash lookup, not a chain of equalities)
+    ("industry IN ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J')", {"industry": "I"}, True),
+    ("industry NOT IN ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J')", {"industry": None}, None),
     ("employees NOT BETWEEN 1 AND 5", {"employees": None}, None),
     ("CASE WHEN employees > 1 THEN TRUE ELSE FALSE END", {"employees": None}, False),
     # LEAST/GREATEST skip NULLs (SQLite's MIN/MAX would not)
