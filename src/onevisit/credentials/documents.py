@@ -46,27 +46,29 @@ def _qr(data: str) -> segno.QRCode:
     return segno.make(data, error="l", micro=False, mask=0)
 
 
-def qr_png(data: str, *, scale: int = 3) -> bytes:
+def qr_png(data: str, *, scale: int = 1) -> bytes:
     out = io.BytesIO()
     _qr(data).save(out, kind="png", scale=scale, border=2)
     return out.getvalue()
 
 
-def qr_data_uri(data: str) -> str:
-    return "data:image/png;base64," + base64.b64encode(qr_png(data)).decode()
+def qr_data_uri(data: str, *, scale: int = 1) -> str:
+    """The QR code as a PNG data URI: one pixel per module for the PDF (scaled up there,
+    pixelated), more for web pages, which cannot set ``image-rendering`` under our CSP."""
+    return "data:image/png;base64," + base64.b64encode(qr_png(data, scale=scale)).decode()
 
 
 _CSS = """
 @page { size: A5 landscape; margin: 10mm; }
 body { font-family: "WenQuanYi Zen Hei", sans-serif; font-size: 9.5pt; color: #111; }
 .frame { border: 1.2pt solid #8a6d1d; padding: 5mm 6mm; height: 118mm; position: relative; }
-h1 { font-size: 17pt; margin: 0 0 1mm; letter-spacing: 3pt; color: #8a1f1f; }
+h1 { font-size: 17pt; margin: 0 0 1mm; letter-spacing: 3pt; color: #8a1f1f; font-weight: normal; }
 .en { font-size: 8pt; color: #555; margin-bottom: 3mm; }
 table { width: 62%; border-collapse: collapse; }
 th, td { padding: 1.2mm 1.5mm; text-align: left; vertical-align: top; border-bottom: 0.4pt solid #d9cfb4; }
 th { font-weight: normal; color: #555; width: 34%; }
 .qr { position: absolute; right: 6mm; top: 6mm; width: 52mm; text-align: center; font-size: 6.5pt; color: #444; }
-.qr img { width: 50mm; height: 50mm; }
+.qr img { width: 50mm; height: 50mm; image-rendering: pixelated; }
 .foot { position: absolute; left: 6mm; right: 6mm; bottom: 4mm; font-size: 7pt; color: #444; }
 """
 
@@ -95,7 +97,7 @@ def certificate_html(doc: CertificateDocument) -> str:
 {rows}
 <tr><th>有效期 Validity</th><td>{escape(doc.validity)}</td></tr>
 <tr><th>状态 Status</th><td>{escape(doc.status)}</td></tr>
-<tr><th>颁发机构 Issuer</th><td>{escape(doc.issuer_zh)}<br><small>{escape(doc.issuer_en)}</small></td></tr>
+<tr><th>颁发机构 Issuer</th><td>{escape(doc.issuer_zh)}<br>{escape(doc.issuer_en)}</td></tr>
 <tr><th>发证日期 Issued</th><td>{issued}</td></tr>
 </table>
 <div class="foot">本证照由颁发机构以数字签名签发，并登记于区块链账本（certificates 日志第 {ledger} 条）。

@@ -126,7 +126,7 @@ def _certificate_page(
             "validity": presenters.validity_text(credential, tr),
             "status": status.effective_status(credential, _today(request)),
             "claims": presenters.claim_rows(ctype, claims, lang, tr),
-            "qr": qr_data_uri(verify_url),
+            "qr": qr_data_uri(verify_url, scale=3),
             "links": links,
             "history": history,
             "reasons": status.REASON_CODES,
