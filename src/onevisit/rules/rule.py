@@ -59,9 +59,13 @@ class Rule:
     def matches(self, record: Mapping[str, Any]) -> bool:
         return self._function(record) is True
 
-    def to_polars(self) -> pl.Expr:
-        """A Polars expression over a frame holding the rule's fields (nulls where unknown)."""
-        return compile_polars(self.node)
+    def to_polars(self, dtypes: Mapping[str, pl.DataType] | None = None) -> pl.Expr:
+        """A Polars expression over a frame holding the rule's fields (nulls where unknown).
+
+        Pass the frame's ``schema`` as ``dtypes`` to skip casting columns that already are
+        Int64/Float64 (faster); without it every numeric field is cast, whatever its width.
+        """
+        return compile_polars(self.node, dtypes)
 
     def to_sql(self, dialect: Dialect, *, column: Callable[[str], str] | None = None) -> str:
         """SQL for ``dialect`` ("sqlite", "postgres", "duckdb", "spark"); ``column`` maps a field

@@ -290,7 +290,10 @@ def python_results(rule: rules.Rule, rows: list[dict[str, Any]]) -> list[Any]:
 
 def polars_results(rule: rules.Rule, rows: list[dict[str, Any]]) -> list[Any]:
     frame = pl.DataFrame(rows, schema={n: DTYPES[k] for n, k in FIELDS.items()})
-    return frame.with_columns(rule.to_polars().alias("result"))["result"].to_list()
+    answers = frame.with_columns(rule.to_polars().alias("result"))["result"].to_list()
+    uncast = frame.with_columns(rule.to_polars(frame.schema).alias("result"))["result"].to_list()
+    assert uncast == answers, "knowing the frame's types must change nothing but speed"
+    return answers
 
 
 @pytest.fixture(scope="module")
