@@ -133,6 +133,9 @@ def seed_province(
     from onevisit.demo.credentials import seed_credentials  # e-certificates from those records (docs/credentials.md)
 
     report.timings.update(seed_credentials(platform, progress=progress).timings)
+    from onevisit.demo.catalog import seed_catalog  # the services and bundles, from YAML (docs/catalog.md)
+
+    report.timings.update(seed_catalog(platform).timings)
     return report
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from onevisit.catalog.services import search_services, service_count
+from onevisit.catalog import search_services, service_count
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import KernelError, NotFound
 from onevisit.kernel.http.authz import public, require

@@ -1,0 +1,2 @@
+"""The catalogue's actions: loading definition files (``loading``) and reading the
+catalogue (``browse``)."""
