@@ -22,7 +22,6 @@ from onevisit import cli
 from onevisit.kernel.actors import system_actor
 from onevisit.kernel.audit import AuditEvent
 from onevisit.kernel.clock import FrozenClock
-from onevisit.kernel.errors import AppError
 from onevisit.kernel.events import Event, OutboxMessage
 from onevisit.kernel.jobs import PeriodicJob
 from onevisit.kernel.platform import Platform
