@@ -387,13 +387,13 @@ def page_pay_query(
         "return_url": return_url,
         "timestamp": str(timestamp),
     }
-    fields["sign"] = keys.merchant_sign(_encoded_fields(fields))
+    fields["sign"] = keys.merchant_sign(_canonical_fields(fields))
     return urlencode(fields)
 
 
-def _encoded_fields(fields: Mapping[str, str]) -> bytes:
-    # Values percent-encoded before signing, so no value can pose as a field boundary.
-    return urlencode(sorted((k, v) for k, v in fields.items() if k != "sign")).encode()
+def _canonical_fields(fields: Mapping[str, str]) -> bytes:
+    # Sorted JSON: no value can pose as a field boundary.
+    return json.dumps({k: v for k, v in fields.items() if k != "sign"}, sort_keys=True, separators=(",", ":")).encode()
 
 
 def verify_page_pay(keys: Keys, query: str) -> dict[str, str]:
@@ -404,7 +404,7 @@ def verify_page_pay(keys: Keys, query: str) -> dict[str, str]:
     _need(fields, *PAGE_PAY_FIELDS)
     if set(fields) != {*PAGE_PAY_FIELDS, "sign"}:
         raise WireError("malformed", "unexpected fields")
-    if not keys.merchant_verify(_encoded_fields(fields), fields["sign"]):
+    if not keys.merchant_verify(_canonical_fields(fields), fields["sign"]):
         raise WireError("signature", "the order's signature does not verify")
     _int_text(fields["timestamp"], "timestamp")
     amount = _int_text(fields["amount_fen"], "amount_fen")

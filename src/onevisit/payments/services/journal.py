@@ -1,22 +1,22 @@
 """Audit records and events for many changes at once, in the unit of work's transaction.
 
 ``uow.audit`` and ``uow.emit`` add one ORM object each, flushed one by one; a settlement
-batch writes dozens, so here they are one multi-row INSERT per table — the same rows, in
-the same transaction, standing or falling with the change they describe. Events somebody
-subscribes to still go through ``uow.emit`` so they are delivered after commit.
+batch writes dozens, so here they are one INSERT per table (driver-level, see ``rows``) —
+the same rows as ``uow.audit``/``uow.emit`` write, in the same transaction, standing or
+falling with the change they describe. Events somebody subscribes to still go through
+``uow.emit`` so they are delivered after commit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert
-
 from onevisit.kernel.actors import Principal
-from onevisit.kernel.audit import AuditEvent
-from onevisit.kernel.events import Event, OutboxMessage
+from onevisit.kernel.events import Event
 from onevisit.kernel.uow import UnitOfWork
+from onevisit.payments.services.rows import Rows
 
 
 class AuditEntry(NamedTuple):
@@ -29,29 +29,49 @@ class AuditEntry(NamedTuple):
     actor: Principal | None = None
 
 
-def audit_many(uow: UnitOfWork, entries: Sequence[AuditEntry]) -> None:
+AUDIT_COLUMNS = (
+    ("at", "time"),
+    ("actor", "text"),
+    ("actor_account_id", "int"),
+    ("action", "text"),
+    ("object_type", "text"),
+    ("object_id", "text"),
+    ("detail", "json"),
+    ("ip", "text"),
+)
+OUTBOX_COLUMNS = (
+    ("name", "text"),
+    ("payload", "json"),
+    ("created_at", "time"),
+    ("delivered_at", "time"),
+    ("attempts", "int"),
+)
+
+
+def audit_many(uow: UnitOfWork, entries: Sequence[AuditEntry], *, rows: Rows | None = None) -> None:
     if not entries:
         return
     now = uow.clock.now()
-    uow.session.execute(
-        insert(AuditEvent.__table__),  # type: ignore[arg-type]
+    (rows or Rows(uow.session)).insert(
+        "audit_events",
+        AUDIT_COLUMNS,
         [
-            {
-                "at": now,
-                "actor": (e.actor or uow.actor).label,
-                "actor_account_id": (e.actor or uow.actor).account_id,
-                "action": e.action,
-                "object_type": e.object_type,
-                "object_id": str(e.object_id),
-                "detail": e.detail,
-                "ip": e.ip or uow.ip,
-            }
+            (
+                now,
+                (e.actor or uow.actor).label,
+                (e.actor or uow.actor).account_id,
+                e.action,
+                e.object_type,
+                str(e.object_id),
+                e.detail,
+                e.ip or uow.ip,
+            )
             for e in entries
         ],
     )
 
 
-def emit_many(uow: UnitOfWork, events: Sequence[Event]) -> None:
+def emit_many(uow: UnitOfWork, events: Sequence[Event], *, rows: Rows | None = None) -> None:
     if not events:
         return
     bus = uow.platform.bus
@@ -65,10 +85,14 @@ def emit_many(uow: UnitOfWork, events: Sequence[Event]) -> None:
     if quiet:
         # Nobody listens: kept as a record, already delivered (as uow.emit does).
         now = uow.clock.now()
-        uow.session.execute(
-            insert(OutboxMessage.__table__),  # type: ignore[arg-type]
-            [
-                {"name": e.name, "payload": e.payload(), "created_at": now, "delivered_at": now, "attempts": 0}
-                for e in quiet
-            ],
+        (rows or Rows(uow.session)).insert(
+            "outbox", OUTBOX_COLUMNS, [(e.name, _payload(e), now, now, 0) for e in quiet]
         )
+
+
+def _payload(event: Event) -> dict[str, Any]:
+    # ``Event.payload`` is ``dataclasses.asdict``, a deep copy; these events are flat.
+    values = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    if any(isinstance(v, dict | list | tuple) for v in values.values()):
+        return event.payload()
+    return values

@@ -147,7 +147,10 @@ def handle_notification(
 
 def _register_receipts(platform: Platform, outcomes: Sequence[Result | BaseException]) -> None:
     if any(isinstance(o, Result) and o.outcome == SettleOutcome.SETTLED for o in outcomes):
-        registrar_for(platform).register()
+        try:
+            registrar_for(platform).register()
+        except Exception:  # the receipts stay pending: the next batch or the poll job takes them
+            log.exception("registering receipts on the ledger failed; they will be retried")
 
 
 def batcher_for(platform: Platform) -> GroupCommit[SettleItem, Result]:

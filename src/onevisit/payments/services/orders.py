@@ -21,7 +21,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
@@ -35,9 +35,10 @@ from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.channels.gateway import CreatedOrder, Gateways, gateways_for
 from onevisit.payments.channels.wire import ChannelEvent
 from onevisit.payments.errors import PaymentError
-from onevisit.payments.models import Bill, BillStatus, OrderStatus, PaymentOrder
+from onevisit.payments.models import BillStatus, OrderStatus, PaymentOrder
 from onevisit.payments.services import groupcommit, journal, receipts
-from onevisit.payments.services.settlement import SettleItem, SettleOutcome, insert_ignoring_conflicts, settle_events
+from onevisit.payments.services.rows import Rows
+from onevisit.payments.services.settlement import SettleItem, SettleOutcome, settle_events
 
 log = logging.getLogger("onevisit.payments")
 
@@ -105,32 +106,50 @@ class OrderRequest:
         return request_hash(self.bill_number, self.channel)
 
 
-_ORDER_COLUMNS = (
-    "number",
-    "bill_id",
-    "channel",
-    "amount_fen",
-    "status",
-    "requested_by",
-    "payer_account_id",
-    "idempotency_key",
-    "request_hash",
-    "pay_url",
-    "duplicate",
-    "refunded_fen",
-    "created_at",
+ORDER_COLUMNS = (
+    ("number", "text"),
+    ("bill_id", "int"),
+    ("channel", "text"),
+    ("amount_fen", "int"),
+    ("status", "text"),
+    ("requested_by", "text"),
+    ("payer_account_id", "int"),
+    ("idempotency_key", "text"),
+    ("request_hash", "text"),
+    ("pay_url", "text"),
+    ("duplicate", "bool"),
+    ("refunded_fen", "int"),
+    ("created_at", "time"),
 )
 
 
-def _insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
+def _insert_orders(db: Rows, orders: list[PaymentOrder]) -> dict[str, int]:
     """Inserts the orders whose idempotency key is new; number → id of those inserted."""
-    inserted = session.execute(
-        insert_ignoring_conflicts(session, PaymentOrder)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["requested_by", "idempotency_key"])
-        .returning(PaymentOrder.number, PaymentOrder.id)
+    inserted = db.insert(
+        "payment_orders",
+        ORDER_COLUMNS,
+        [tuple(getattr(o, name) for name, _ in ORDER_COLUMNS) for o in orders],
+        on_conflict="(requested_by, idempotency_key) DO NOTHING",
+        returning="number, id",
     )
     return {str(number): int(order_id) for number, order_id in inserted}
+
+
+BILLS_BY_NUMBER = (
+    "SELECT id, number, title, amount_fen, status, pay_code, payer_person_id, payer_enterprise_id "
+    "FROM payment_bills WHERE "
+)
+
+
+class _Bill(NamedTuple):
+    id: int
+    number: str
+    title: str
+    amount_fen: int
+    status: str
+    pay_code: str
+    payer_person_id: int | None
+    payer_enterprise_id: int | None
 
 
 def _not_payable(bill: Any, request: OrderRequest) -> AppError:
@@ -152,21 +171,9 @@ def create_orders(uow: UnitOfWork, gateways: Gateways, requests: Sequence[OrderR
     the others are registered at the channel afterwards (:func:`register_at_channel`)."""
     session = uow.session
     now = uow.clock.now()
-    bills = {
-        row.number: row
-        for row in session.execute(
-            select(
-                Bill.id,
-                Bill.number,
-                Bill.title,
-                Bill.amount_fen,
-                Bill.status,
-                Bill.pay_code,
-                Bill.payer_person_id,
-                Bill.payer_enterprise_id,
-            ).where(Bill.number.in_(sorted({r.bill_number for r in requests})))
-        )
-    }
+    db = Rows(session)
+    where, params = db.where_in("number", sorted({r.bill_number for r in requests}))
+    bills = {row[1]: _Bill(*row) for row in db.all(BILLS_BY_NUMBER + where, params)}
     results: list[Made | AppError | None] = [None] * len(requests)
     fresh: list[tuple[int, PaymentOrder]] = []
     later: list[int] = []  # positions answered by an existing order with their key
@@ -203,7 +210,7 @@ def create_orders(uow: UnitOfWork, gateways: Gateways, requests: Sequence[OrderR
         if adapter.page_pay:  # the signed URL is all there is to it: no call to make
             order.pay_url = _register(gateways, adapter, order, bill.title).pay_url
         fresh.append((i, order))
-    inserted = _insert_orders(session, [{c: getattr(o, c) for c in _ORDER_COLUMNS} for _, o in fresh]) if fresh else {}
+    inserted = _insert_orders(db, [o for _, o in fresh]) if fresh else {}
     audits = []
     for i, order in fresh:
         order_id = inserted.get(order.number)
@@ -223,7 +230,7 @@ def create_orders(uow: UnitOfWork, gateways: Gateways, requests: Sequence[OrderR
                 request.principal,
             )
         )
-    journal.audit_many(uow, audits)
+    journal.audit_many(uow, audits, rows=db)
     for i in sorted(later):
         request = requests[i]
         found = _existing(session, request.requested_by, request.idempotency_key)

@@ -81,8 +81,15 @@ def register_pending(uow: UnitOfWork, *, limit: int = REGISTER_BATCH) -> int:
 
     Rows are claimed with a conditional update (``ledger_index IS NULL`` → ``-1``) so that
     concurrent batches never register the same receipt twice."""
+    # SKIP LOCKED (PostgreSQL; SQLite's write lock serialises anyway): two processes'
+    # registrars take disjoint batches instead of deadlocking on each other's rows.
     pending = (
-        select(Receipt.id).where(Receipt.ledger_index.is_(None)).order_by(Receipt.id).limit(limit).scalar_subquery()
+        select(Receipt.id)
+        .where(Receipt.ledger_index.is_(None))
+        .order_by(Receipt.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
     rows = sorted(
         uow.session.execute(

@@ -26,30 +26,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import case, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-
-from onevisit.identity.models import Enterprise, Person
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent
 from onevisit.payments.events import PaymentSettled
-from onevisit.payments.models import (
-    AcceptedNotification,
-    Bill,
-    BillStatus,
-    Notification,
-    OrderStatus,
-    PaymentOrder,
-    Receipt,
-    Refund,
-    RefundStatus,
-    SettlementEntry,
-)
+from onevisit.payments.models import RefundStatus
 from onevisit.payments.services import journal
 from onevisit.payments.services.receipts import digest_of, receipt_number, receipt_record, verify_code
+from onevisit.payments.services.rows import Rows, pg_array
 
 log = logging.getLogger("onevisit.payments")
 
@@ -91,6 +76,21 @@ class Result:
         return self.outcome != SettleOutcome.REJECTED
 
 
+class _BillFacts(NamedTuple):
+    """What a receipt and the event need of the bill (read with the settling UPDATE)."""
+
+    id: int
+    number: str
+    kind: str
+    source: str
+    reference: str
+    department_id: int
+    items: list[dict[str, Any]]
+    payer_person_id: int | None
+    payer_enterprise_id: int | None
+    payer_name: str
+
+
 @dataclass(frozen=True, slots=True)
 class _Order:
     id: int
@@ -104,15 +104,57 @@ def _ip(item: SettleItem) -> str | None:
     return item.received.ip if item.received is not None else None
 
 
-def insert_ignoring_conflicts(session: Session, model: Any) -> Any:
-    """``INSERT … ON CONFLICT … DO NOTHING`` in the session's dialect (both have it)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
-
-
 def settle_events(uow: UnitOfWork, items: Sequence[SettleItem]) -> list[Result]:
     """Applies verified events exactly once; one :class:`Result` per item, in order."""
     return _Batch(uow, items).run()
+
+
+NOTIFICATION_COLUMNS = (
+    ("channel", "text"),
+    ("notify_id", "text"),
+    ("order_number", "text"),
+    ("outcome", "text"),
+    ("reason", "text"),
+    ("body_sha256", "text"),
+    ("ip", "text"),
+    ("received_at", "time"),
+)
+ENTRY_COLUMNS = (
+    ("department_id", "int"),
+    ("kind", "text"),
+    ("source_id", "int"),
+    ("amount_fen", "int"),
+    ("at", "time"),
+)
+RECEIPT_COLUMNS = (
+    ("number", "text"),
+    ("verify_code", "text"),
+    ("order_id", "int"),
+    ("bill_id", "int"),
+    ("payer_name", "text"),
+    ("department_id", "int"),
+    ("items", "json"),
+    ("amount_fen", "int"),
+    ("channel", "text"),
+    ("issued_at", "time"),
+    ("digest", "text"),
+)
+TAKE_BILLS_PG = (
+    "UPDATE payment_bills AS b SET status = 'paid', paid_order_id = v.order_id, paid_at = %s "
+    "FROM unnest(%s::bigint[], %s::bigint[]) AS v(bill_id, order_id) "
+    "WHERE b.id = v.bill_id AND b.status = 'outstanding' RETURNING b.id, b.number, b.kind, b.source, "
+    "b.reference, b.department_id, b.items, b.payer_person_id, b.payer_enterprise_id, "
+    "COALESCE((SELECT p.name FROM persons p WHERE p.id = b.payer_person_id), "
+    "(SELECT e.name FROM enterprises e WHERE e.id = b.payer_enterprise_id), '')"
+)
+TAKE_BILL = (
+    "UPDATE payment_bills SET status = 'paid', paid_order_id = %s, paid_at = %s "
+    "WHERE id = %s AND status = 'outstanding' RETURNING id, number, kind, source, reference, department_id, "
+    "items, payer_person_id, payer_enterprise_id"
+)
+CLOSE_ORDERS_PG = (
+    "UPDATE payment_orders SET status = 'closed' WHERE id = ANY(%s::bigint[]) AND status = 'pending' RETURNING id"
+)
 
 
 class _Batch:
@@ -124,6 +166,10 @@ class _Batch:
         self.results: list[Result | None] = [None] * len(items)
         self.audits: list[journal.AuditEntry] = []
         self.orders: dict[str, _Order] = {}
+        self.db = Rows(uow.session)
+        self.entries: list[tuple[Any, ...]] = []
+        self.receipts: list[tuple[Any, ...]] = []
+        self.events: list[PaymentSettled] = []
 
     def run(self) -> list[Result]:
         live = self.accept_once(self.check_against_orders())
@@ -133,8 +179,13 @@ class _Batch:
             self.write_settlements(self.settle_paid(paid))
         if closed:
             self.close(closed)
-        journal.audit_many(self.uow, self.audits)
-        self.record_notifications()
+        with self.db.pipeline():  # what is left only writes: one round trip
+            if self.entries:
+                self.db.insert("payment_settlement_entries", ENTRY_COLUMNS, self.entries)
+                self.db.insert("payment_receipts", RECEIPT_COLUMNS, self.receipts)
+                journal.emit_many(self.uow, self.events, rows=self.db)
+            journal.audit_many(self.uow, self.audits, rows=self.db)
+            self.record_notifications()
         return [r if r is not None else Result(SettleOutcome.IGNORED) for r in self.results]
 
     def order_of(self, i: int) -> _Order:
@@ -143,16 +194,12 @@ class _Batch:
     def check_against_orders(self) -> list[int]:
         """The orders exist, on these channels, for these amounts; positions still live."""
         numbers = sorted({item.event.order_number for item in self.items})
+        where, params = self.db.where_in("number", numbers)
         self.orders = {
-            row.number: _Order(row.id, row.number, row.channel, row.amount_fen, row.bill_id)
-            for row in self.session.execute(
-                select(
-                    PaymentOrder.id,
-                    PaymentOrder.number,
-                    PaymentOrder.channel,
-                    PaymentOrder.amount_fen,
-                    PaymentOrder.bill_id,
-                ).where(PaymentOrder.number.in_(numbers))
+            row[1]: _Order(*row)
+            for row in self.db.all(
+                f"SELECT id, number, channel, amount_fen, bill_id FROM payment_orders WHERE {where}",  # noqa: S608 - placeholders only
+                params,
             )
         }
         live: list[int] = []
@@ -192,11 +239,12 @@ class _Batch:
             return live
         fresh = {
             (str(channel), str(notify_id))
-            for channel, notify_id in self.session.execute(
-                insert_ignoring_conflicts(self.session, AcceptedNotification)
-                .values([{"channel": c, "notify_id": n, "received_at": self.now} for c, n in keys])
-                .on_conflict_do_nothing(index_elements=["channel", "notify_id"])
-                .returning(AcceptedNotification.channel, AcceptedNotification.notify_id)
+            for channel, notify_id in self.db.insert(
+                "payment_notification_ids",
+                (("channel", "text"), ("notify_id", "text"), ("received_at", "time")),
+                [(c, n, self.now) for c, n in keys],
+                on_conflict="(channel, notify_id) DO NOTHING",
+                returning="channel, notify_id",
             )
         }
         kept: list[int] = []
@@ -210,28 +258,60 @@ class _Batch:
             kept.append(i)
         return kept
 
+    def _mark_paid(self, ids: list[int], first: dict[int, int]) -> set[int]:
+        """``UPDATE payment_orders … WHERE status <> 'paid'``: the orders this batch won."""
+        db, now = self.db, self.now
+        events = [self.items[first[o]] for o in ids]
+        if db.pg:
+            rows = db.all(
+                "UPDATE payment_orders AS o SET status = 'paid', channel_trade_no = v.trade_no, "
+                "channel_paid_at = v.paid_at, settled_via = v.via, settled_at = %s "
+                "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[]) AS v(id, trade_no, paid_at, via) "
+                "WHERE o.id = v.id AND o.status <> 'paid' RETURNING o.id",
+                [
+                    now,
+                    pg_array(ids, "int"),
+                    pg_array([e.event.trade_no for e in events], "text"),
+                    pg_array([e.event.at for e in events], "time"),
+                    pg_array([e.via for e in events], "text"),
+                ],
+            )
+            return {int(r[0]) for r in rows}
+        won: set[int] = set()
+        for order_id, item in zip(ids, events, strict=True):
+            won.update(
+                int(r[0])
+                for r in db.all(
+                    "UPDATE payment_orders SET status = 'paid', channel_trade_no = %s, channel_paid_at = %s, "
+                    "settled_via = %s, settled_at = %s WHERE id = %s AND status <> 'paid' RETURNING id",
+                    [item.event.trade_no, db.time(item.event.at), item.via, db.time(now), order_id],
+                )
+            )
+        return won
+
+    def _take_bills(self, claim: dict[int, int]) -> dict[int, tuple[Any, ...]]:
+        """``UPDATE payment_bills … WHERE status = 'outstanding'``: each bill to one order."""
+        db, now = self.db, self.now
+        bill_ids = sorted(claim)
+        if db.pg:
+            rows = db.all(
+                TAKE_BILLS_PG, [now, pg_array(bill_ids, "int"), pg_array([claim[b] for b in bill_ids], "int")]
+            )
+        else:
+            rows = []
+            for bill_id in bill_ids:
+                rows += db.all(TAKE_BILL, [claim[bill_id], db.time(now), bill_id])
+            persons, enterprises = _payer_names(db, rows)
+            rows = [(*r, persons.get(r[7], "") if r[7] is not None else enterprises.get(r[8], "")) for r in rows]
+        return {int(r[0]): (*r[:6], db.json_out(r[6]), *r[7:]) for r in rows}
+
     def settle_paid(self, paid: list[int]) -> list[tuple[int, _Order, Any]]:
         """Orders, then bills, by conditional updates; the settled (position, order, bill)."""
-        items, session, now = self.items, self.session, self.now
         first: dict[int, int] = {}  # order id -> the position that settles it
         for i in paid:
             first.setdefault(self.order_of(i).id, i)
         ids = sorted(first)
-        won = set(
-            session.scalars(
-                update(PaymentOrder)
-                .where(PaymentOrder.id.in_(ids), PaymentOrder.status != OrderStatus.PAID)
-                .values(
-                    status=OrderStatus.PAID,
-                    channel_trade_no=case({o: items[first[o]].event.trade_no for o in ids}, value=PaymentOrder.id),
-                    channel_paid_at=case({o: items[first[o]].event.at for o in ids}, value=PaymentOrder.id),
-                    settled_via=case({o: items[first[o]].via for o in ids}, value=PaymentOrder.id),
-                    settled_at=now,
-                )
-                .returning(PaymentOrder.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
+        won = self._mark_paid(ids, first)
         for i in paid:
             order = self.order_of(i)
             if order.id not in won or first[order.id] != i:
@@ -242,79 +322,74 @@ class _Batch:
         claim: dict[int, int] = {}  # bill id -> the order that pays it
         for order in winners:
             claim.setdefault(order.bill_id, order.id)
-        bills = {
-            row.id: row
-            for row in session.execute(
-                update(Bill)
-                .where(Bill.id.in_(sorted(claim)), Bill.status == BillStatus.OUTSTANDING)
-                .values(status=BillStatus.PAID, paid_order_id=case(claim, value=Bill.id), paid_at=now)
-                .returning(
-                    Bill.id,
-                    Bill.number,
-                    Bill.kind,
-                    Bill.source,
-                    Bill.reference,
-                    Bill.department_id,
-                    Bill.items,
-                    Bill.payer_person_id,
-                    Bill.payer_enterprise_id,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        }
+        bills = self._take_bills(claim)
         settled: list[tuple[int, _Order, Any]] = []
         for order in winners:
             i = first[order.id]
             bill = bills.get(order.bill_id)
             if bill is not None and claim[order.bill_id] == order.id:
                 self.results[i] = Result(SettleOutcome.SETTLED)
-                settled.append((i, order, bill))
+                settled.append((i, order, _BillFacts(*bill)))
             else:
-                self.refund_duplicate(order, items[i])
+                self.refund_duplicate(order, self.items[i])
                 self.results[i] = Result(SettleOutcome.DUPLICATE_PAYMENT)
         return settled
 
     def refund_duplicate(self, order: _Order, item: SettleItem) -> None:
         """Paid twice (two channels, two tabs): the money goes back, the bill stays settled once."""
-        session, now = self.session, self.now
-        session.execute(
-            update(PaymentOrder)
-            .where(PaymentOrder.id == order.id)
-            .values(duplicate=True, refunded_fen=order.amount_fen)
-            .execution_options(synchronize_session=False)
+        db, now = self.db, self.now
+        db.run(
+            "UPDATE payment_orders SET duplicate = %s, refunded_fen = %s WHERE id = %s",
+            [True, order.amount_fen, order.id],
         )
-        session.execute(
-            insert(Refund.__table__),  # type: ignore[arg-type]
+        db.insert(
+            "payment_refunds",
+            (
+                ("number", "text"),
+                ("order_id", "int"),
+                ("amount_fen", "int"),
+                ("reason", "text"),
+                ("status", "text"),
+                ("created_at", "time"),
+            ),
             [
-                {
-                    "number": f"R{now:%y%m%d}{order.id:012d}D",
-                    "order_id": order.id,
-                    "amount_fen": order.amount_fen,
-                    "reason": "duplicate payment: the bill was already paid",
-                    "status": RefundStatus.PENDING,
-                    "created_at": now,
-                }
+                (
+                    f"R{now:%y%m%d}{order.id:012d}D",
+                    order.id,
+                    order.amount_fen,
+                    "duplicate payment: the bill was already paid",
+                    str(RefundStatus.PENDING),
+                    now,
+                )
             ],
         )
-        bill_number = session.scalar(select(Bill.number).where(Bill.id == order.bill_id))
+        found = db.all("SELECT number FROM payment_bills WHERE id = %s", [order.bill_id])
         self.audits.append(
             journal.AuditEntry(
-                "payments.duplicate_payment", "order", order.number, {"bill": bill_number, "via": item.via}, _ip(item)
+                "payments.duplicate_payment",
+                "order",
+                order.number,
+                {"bill": found[0][0] if found else None, "via": item.via},
+                _ip(item),
             )
         )
 
     def close(self, closed: list[int]) -> None:
         """A "closed" counts only for a pending order (a late one after "paid" is ignored)."""
+        db = self.db
         ids = sorted({self.order_of(i).id for i in closed})
-        done = set(
-            self.session.scalars(
-                update(PaymentOrder)
-                .where(PaymentOrder.id.in_(ids), PaymentOrder.status == OrderStatus.PENDING)
-                .values(status=OrderStatus.CLOSED)
-                .returning(PaymentOrder.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
+        done: set[int] = set()
+        if db.pg:
+            done = {int(r[0]) for r in db.all(CLOSE_ORDERS_PG, [pg_array(ids, "int")])}
+        else:
+            for order_id in ids:
+                done.update(
+                    int(r[0])
+                    for r in db.all(
+                        "UPDATE payment_orders SET status = 'closed' WHERE id = %s AND status = 'pending' RETURNING id",
+                        [order_id],
+                    )
+                )
         for i in closed:
             order, item = self.order_of(i), self.items[i]
             if order.id in done:
@@ -326,22 +401,17 @@ class _Batch:
             else:
                 self.results[i] = Result(SettleOutcome.IGNORED)
 
-    def write_settlements(self, settled: list[tuple[int, _Order, Any]]) -> None:
+    def write_settlements(self, settled: list[tuple[int, _Order, _BillFacts]]) -> None:
         """The department's entry, the receipt and the event of each settled payment."""
         if not settled:
             return
         uow, now = self.uow, self.now
         secret = uow.platform.settings.secret_key
-        persons, enterprises = _payer_names(self.session, [bill for _, _, bill in settled])
         issued = now.replace(microsecond=0)
         entries, receipts, events = [], [], []
         for i, order, bill in settled:
             number = receipt_number(issued, order.id)
-            payer = (
-                persons.get(bill.payer_person_id, "")
-                if bill.payer_person_id is not None
-                else enterprises.get(bill.payer_enterprise_id, "")
-            )
+            payer = bill.payer_name
             lines = list(bill.items)
             record = receipt_record(
                 number=number,
@@ -351,30 +421,21 @@ class _Batch:
                 items=lines,
                 payer=payer,
             )
-            entries.append(
-                {
-                    "department_id": bill.department_id,
-                    "kind": "payment",
-                    "source_id": order.id,
-                    "amount_fen": order.amount_fen,
-                    "at": now,
-                }
-            )
+            entries.append((bill.department_id, "payment", order.id, order.amount_fen, now))
             receipts.append(
-                {
-                    "number": number,
-                    "verify_code": verify_code(secret, number),
-                    "order_id": order.id,
-                    "bill_id": bill.id,
-                    "payer_name": payer,
-                    "department_id": bill.department_id,
-                    "items": lines,
-                    "amount_fen": order.amount_fen,
-                    "channel": order.channel,
-                    "issued_at": issued,
-                    "digest": digest_of(record),
-                    "ledger_index": None,
-                }
+                (
+                    number,
+                    verify_code(secret, number),
+                    order.id,
+                    bill.id,
+                    payer,
+                    bill.department_id,
+                    lines,
+                    order.amount_fen,
+                    order.channel,
+                    issued,
+                    digest_of(record),
+                )
             )
             self.audits.append(
                 journal.AuditEntry(
@@ -397,42 +458,39 @@ class _Batch:
                     department_id=bill.department_id,
                 )
             )
-        self.session.execute(insert(SettlementEntry.__table__), entries)  # type: ignore[arg-type]
-        self.session.execute(insert(Receipt.__table__), receipts)  # type: ignore[arg-type]
-        journal.emit_many(uow, events)
+        self.entries, self.receipts, self.events = entries, receipts, events
 
     def record_notifications(self) -> None:
         """Every notification, whatever became of it (forgeries and replays are evidence)."""
-        records = [
-            {
-                "channel": item.event.channel,
-                "notify_id": item.event.notify_id,
-                "order_number": item.event.order_number,
-                "outcome": result.outcome,
-                "reason": result.reason,
-                "body_sha256": item.received.body_sha256,
-                "ip": item.received.ip,
-                "received_at": self.now,
-            }
-            for item, result in zip(self.items, self.results, strict=True)
-            if item.received is not None and result is not None
-        ]
-        if records:
-            self.session.execute(insert(Notification.__table__), records)  # type: ignore[arg-type]
+        self.db.insert(
+            "payment_notifications",
+            NOTIFICATION_COLUMNS,
+            [
+                (
+                    item.event.channel,
+                    item.event.notify_id,
+                    item.event.order_number,
+                    result.outcome,
+                    result.reason,
+                    item.received.body_sha256,
+                    item.received.ip,
+                    self.now,
+                )
+                for item, result in zip(self.items, self.results, strict=True)
+                if item.received is not None and result is not None
+            ],
+        )
 
 
-def _payer_names(session: Session, bills: Sequence[Any]) -> tuple[dict[int, str], dict[int, str]]:
-    people = sorted({b.payer_person_id for b in bills if b.payer_person_id is not None})
-    firms = sorted({b.payer_enterprise_id for b in bills if b.payer_enterprise_id is not None})
-    persons: dict[int, str] = {}
-    enterprises: dict[int, str] = {}
-    if people:
-        persons = {
-            int(i): str(n) for i, n in session.execute(select(Person.id, Person.name).where(Person.id.in_(people)))
-        }
-    if firms:
-        enterprises = {
-            int(i): str(n)
-            for i, n in session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(firms)))
-        }
-    return persons, enterprises
+def _payer_names(db: Rows, bills: Sequence[Sequence[Any]]) -> tuple[dict[int, str], dict[int, str]]:
+    """Payers' names by person and enterprise id (``bills``: rows ending with the two ids)."""
+    people = sorted({b[7] for b in bills if b[7] is not None})
+    firms = sorted({b[8] for b in bills if b[8] is not None})
+    found: list[dict[int, str]] = []
+    for table, ids in (("persons", people), ("enterprises", firms)):
+        names: dict[int, str] = {}
+        if ids:
+            where, params = db.where_in("id", ids, "int")
+            names = {int(i): str(n) for i, n in db.all(f"SELECT id, name FROM {table} WHERE {where}", params)}  # noqa: S608 - placeholders only
+        found.append(names)
+    return found[0], found[1]
