@@ -1,24 +1,31 @@
 """Ledger benchmark: batch appends, proofs at 10M entries, verifying a 1M-entry export.
 
-    uv run python bench/ledger.py                # full sizes (10M-entry SQLite log in /tmp)
-    uv run python bench/ledger.py --quick        # small sizes, a few seconds
-    uv run python bench/ledger.py --pg-url postgresql://postgres@127.0.0.1:5432/ovbench
+    uv run python -m bench.ledger                # full sizes (10M-entry SQLite log in /tmp)
+    uv run python -m bench.ledger --quick        # small sizes, about a minute
+    uv run python -m bench.ledger --pg-url postgresql://postgres@127.0.0.1:5432/ovbench
 
 Every log here is built through the real service path (``append_many`` in batches, in a
-unit of work per batch): the 10M-entry log too, so its stored subtrees are exactly what
-production would write (the ``(log, leaf_hash)`` index included). Proof times are for
+unit of work per batch, committed): the 10M-entry log too, so its stored subtrees are
+exactly what production would write (the ``(log, leaf_key)`` lookup index included).
+
+Appends (500,000 entries in batches of 10,000 into a new log; 100,000 with ``--quick``) are
+measured ``--rounds`` times on a fresh database each, interleaved with two baselines that
+differ from production only in the schema, so a shared machine's load hits all three
+alike: no lookup index at all, and the 32-byte ``(log, leaf_hash)`` index that migration
+0006 replaced. Each run records its wall-clock rate, its rate in process CPU time (which
+excludes waiting for a core) and the 1-minute load average before and after; the headline
+figure is the median wall-clock rate of the production schema. Proof times are for
 ``prove_inclusion`` / ``prove_consistency`` / ``prove_inclusion_by_hash`` (the service call:
 log lookup plus one query for all stored hashes, on the DB-API cursor), measured twice and
 reported separately: **cold** (a fresh engine right after the file was dropped from the OS
 page cache) and **warm** (the file read once and a round of untimed proofs first, as on a
 server that has been up a while); a sample of each kind is verified (RFC 9162). Mean,
-median, p99 and max. Writes bench/results/ledger.json.
+median, p99 and max. Writes bench/results/ledger.json (ledger-quick.json with ``--quick``).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform as host
@@ -27,10 +34,12 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bench.common import write_result
 from onevisit.kernel.db import Database
 from onevisit.kernel.migrate import upgrade
 from onevisit.kernel.platform import Platform
@@ -41,8 +50,18 @@ from onevisit.ledger.merkle import leaf_hash, verify_consistency, verify_inclusi
 from onevisit.ledger.services.proofs import prove_inclusion_by_hash, root_at
 from onevisit.ledger.verify import verify_export
 
-RESULTS = Path(__file__).resolve().parent / "results" / "ledger.json"
 SECRET = "benchmark-secret-key-0123456789abcdef"  # noqa: S105 - a throwaway benchmark database
+
+#: Schemas the appends are measured on: production's, and two baselines (statements run on
+#: a freshly migrated database; the code path is the same).
+SCHEMAS: dict[str, tuple[str, ...]] = {
+    "leaf_key_index": (),
+    "no_lookup_index": ("DROP INDEX ix_ledger_entries_leaf_key",),
+    "leaf_hash_32_byte_index": (
+        "DROP INDEX ix_ledger_entries_leaf_key",
+        "CREATE INDEX ix_bench_leaf_hash ON ledger_entries (log_id, leaf_hash)",
+    ),
+}
 
 
 def _platform(url: str) -> Platform:
@@ -66,6 +85,54 @@ def fill(platform: Platform, log: str, total: int, batch: int, *, progress: bool
             rate = done / (time.perf_counter() - started)
             print(f"  {done:>11,} entries, {rate:,.0f}/s", file=sys.stderr, flush=True)
     return total / (time.perf_counter() - started)
+
+
+def _load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def _append_run(platform: Platform, schema: str, total: int, batch: int) -> dict[str, object]:
+    with platform.db.engine.begin() as conn:
+        for statement in SCHEMAS[schema]:
+            conn.exec_driver_sql(statement)
+    load_before, cpu = _load(), time.process_time()
+    rate = fill(platform, "receipts", total, batch)
+    cpu = time.process_time() - cpu
+    return {
+        "appends_per_s": round(rate),
+        "appends_per_cpu_s": round(total / cpu),
+        "load_average_1min": [load_before, _load()],
+    }
+
+
+def measure_appends(
+    fresh: Callable[[], Platform], total: int, batch: int, rounds: int, label: str
+) -> dict[str, object]:
+    """``rounds`` runs of each schema, interleaved, each on a fresh database from ``fresh``."""
+    runs: dict[str, list[dict[str, object]]] = {schema: [] for schema in SCHEMAS}
+    for _ in range(rounds):
+        for schema in SCHEMAS:
+            platform = fresh()
+            try:
+                run = _append_run(platform, schema, total, batch)
+            finally:
+                platform.close()
+            runs[schema].append(run)
+            print(f"{label} {schema}: {run}", flush=True)
+    figures: dict[str, object] = {"entries": total, "batch": batch, "rounds": rounds}
+    for schema, results in runs.items():
+        figures[schema] = {
+            "median_appends_per_s": round(statistics.median(int(str(r["appends_per_s"])) for r in results)),
+            "median_appends_per_cpu_s": round(statistics.median(int(str(r["appends_per_cpu_s"])) for r in results)),
+            "runs": results,
+        }
+    return figures
+
+
+def _median_rate(figures: dict[str, object], schema: str) -> int:
+    detail = figures[schema]
+    assert isinstance(detail, dict)
+    return int(detail["median_appends_per_s"])
 
 
 def _summary(xs: list[float]) -> dict[str, float]:
@@ -193,11 +260,33 @@ def time_proofs(url: str, db: Path, log: str, size: int, samples: int) -> dict[s
     }
 
 
+def _fresh_sqlite(work: Path) -> Callable[[], Platform]:
+    def fresh() -> Platform:
+        for path in _sqlite_files(work / "appends.db"):
+            path.unlink()
+        return _platform(f"sqlite:///{work / 'appends.db'}")
+
+    return fresh
+
+
+def _fresh_postgresql(url: str) -> Callable[[], Platform]:
+    def fresh() -> Platform:
+        admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with admin.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        admin.dispose()
+        return _platform(url)
+
+    return fresh
+
+
 def main() -> None:  # noqa: PLR0915 - one linear script, section by section
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes")
     parser.add_argument("--pg-url", default="", help="a PostgreSQL database to measure appends on (emptied)")
     parser.add_argument("--workdir", default="", help="where the SQLite files go (default: a temp dir in /tmp)")
+    parser.add_argument("--rounds", type=int, default=3, help="append runs per schema, interleaved (default 3)")
+    parser.add_argument("--appends-only", action="store_true", help="measure appends, skip the big log and export")
     args = parser.parse_args()
     append_total = 100_000 if args.quick else 500_000
     big = 200_000 if args.quick else 10_000_000
@@ -205,29 +294,24 @@ def main() -> None:  # noqa: PLR0915 - one linear script, section by section
     batch = 10_000
     results: dict[str, object] = {
         "quick": args.quick,
-        "python": sys.version.split()[0],
-        "machine": f"{host.machine()} {host.processor() or ''}".strip(),
-        "cores": os.cpu_count(),
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu": f"{host.machine()} {host.processor() or ''}".strip(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     with tempfile.TemporaryDirectory(dir=args.workdir or tempfile.gettempdir(), prefix="ovledger-bench-") as work:
-        url = f"sqlite:///{Path(work) / 'appends.db'}"
-        platform = _platform(url)
-        rate = fill(platform, "receipts", append_total, batch)
-        results["sqlite_appends_per_s"] = round(rate)
-        print(f"SQLite: {append_total:,} appends in batches of {batch:,}: {rate:,.0f}/s")
-        platform.close()
+        appends = measure_appends(_fresh_sqlite(Path(work)), append_total, batch, args.rounds, "SQLite")
+        results["sqlite_appends_per_s"] = _median_rate(appends, "leaf_key_index")
+        results["appends_sqlite"] = appends
+        print(f"SQLite: {append_total:,} appends in batches of {batch:,}: {results['sqlite_appends_per_s']:,}/s")
 
         if args.pg_url:
-            admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://"))
-            with admin.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            admin.dispose()
-            pg = _platform(args.pg_url)
-            rate = fill(pg, "receipts", append_total, batch)
-            results["postgresql_appends_per_s"] = round(rate)
-            print(f"PostgreSQL: {append_total:,} appends in batches of {batch:,}: {rate:,.0f}/s")
-            pg.close()
+            appends = measure_appends(_fresh_postgresql(args.pg_url), append_total, batch, args.rounds, "PostgreSQL")
+            results["postgresql_appends_per_s"] = _median_rate(appends, "leaf_key_index")
+            results["appends_postgresql"] = appends
+            rate = results["postgresql_appends_per_s"]
+            print(f"PostgreSQL: {append_total:,} appends in batches of {batch:,}: {rate:,}/s")
+        if args.appends_only:
+            _write(results, args.quick, appends_only=True)
+            return
 
         url = f"sqlite:///{Path(work) / 'big.db'}"
         platform = _platform(url)
@@ -264,10 +348,15 @@ def main() -> None:  # noqa: PLR0915 - one linear script, section by section
         }
         print(f"export of {verify_size:,} entries: written in {export_s:.1f} s, verified offline in {verify_s:.2f} s")
         platform.close()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    out = RESULTS.with_name("ledger-quick.json") if args.quick else RESULTS
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out}")
+    _write(results, args.quick, appends_only=False)
+
+
+def _write(results: dict[str, object], quick: bool, *, appends_only: bool) -> None:
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    name = "ledger-quick" if quick else "ledger"
+    if appends_only:  # keep the rest of the last full run's figures
+        name += "-appends"
+    print(f"wrote {write_result(name, results)}")
 
 
 if __name__ == "__main__":
