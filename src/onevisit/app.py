@@ -13,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from onevisit import __version__
+from onevisit.catalog import api as catalog_api
+from onevisit.catalog import views as catalog_views
 from onevisit.citybrain import api as citybrain_api
 from onevisit.citybrain import views as citybrain_views
 from onevisit.credentials import api as credentials_api
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.notices = dict(web_views.NOTICES) | dict(payments_views.NOTICES)
     app.state.notices.update(datahub_views.NOTICES)
     app.state.notices.update(credentials_views.NOTICES)
+    app.state.notices.update(catalog_views.NOTICES)
 
     install_error_handlers(app)
     # First: routes are matched in order, and the channels' notifications and payment
@@ -131,6 +134,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(payments_views.router)
     app.include_router(credentials_views.router)
     app.include_router(credentials_api.router)
+    app.include_router(catalog_views.router)
+    app.include_router(catalog_api.router)
     app.include_router(citybrain_views.router)
     app.include_router(citybrain_api.router)
     if settings.is_development:

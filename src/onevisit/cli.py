@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from onevisit.catalog.cli import catalog_app
 from onevisit.credentials.cli import credentials_app
 from onevisit.datahub.cli import datahub_app
 from onevisit.kernel.platform import Platform
@@ -32,6 +33,7 @@ app.add_typer(datahub_app, name="datahub")
 app.add_typer(payments_app, name="payments")
 app.add_typer(rules_app, name="rules")
 app.add_typer(credentials_app, name="credentials")
+app.add_typer(catalog_app, name="catalog")
 console = Console(stderr=True)
 
 

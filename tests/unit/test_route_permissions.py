@@ -206,6 +206,20 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("GET", "/api/v1/citybrain/areas/{name}/decision"),
         ("GET", "/api/v1/citybrain/live"),
         ("GET", "/api/v1/citybrain/results"),
+        ("GET", "/services"),
+        ("GET", "/services/{code}"),
+        ("GET", "/bundles/{code}"),
+        ("GET", "/staff/catalog"),
+        ("POST", "/staff/catalog/loads"),
+        ("GET", "/staff/catalog/loads/{load_id}"),
+        ("GET", "/staff/catalog/services/{code}"),
+        ("GET", "/api/v1/catalog/services"),
+        ("GET", "/api/v1/catalog/services/{code}"),
+        ("GET", "/api/v1/catalog/bundles/{code}"),
+        ("GET", "/api/v1/catalog/facets"),
+        ("POST", "/api/v1/catalog/loads"),
+        ("GET", "/api/v1/catalog/loads"),
+        ("GET", "/api/v1/catalog/loads/{load_id}"),
     }
     missing = expected - seen
     assert not missing, f"the walk did not find {sorted(missing)}: it may be passing vacuously"
@@ -234,6 +248,9 @@ def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
     assert names[("POST", "/staff/datahub/requests/{request_id}/approve")] == ["datahub.manage"]
     assert names[("POST", "/staff/datahub/requests")] == ["staff.portal"]
     assert names[("POST", "/staff/datahub/items/{code}/import")] == ["datahub.manage"]
+    assert names[("GET", "/services/{code}")] == ["public"]
+    assert names[("POST", "/staff/catalog/loads")] == ["admin.portal"]
+    assert names[("POST", "/api/v1/catalog/loads")] == ["admin.portal"]
 
 
 def test_a_route_without_a_requirement_would_be_caught(app: FastAPI) -> None:

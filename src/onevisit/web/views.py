@@ -7,12 +7,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from onevisit.catalog import search_services, service_count
+from onevisit.catalog.presenters import Listed, listed, names_for
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import KernelError, NotFound
 from onevisit.kernel.http.authz import public, require
 from onevisit.kernel.http.deps import client_ip, platform_of, safe_next
 from onevisit.kernel.http.middleware import LANG_COOKIE
-from onevisit.kernel.http.rendering import render
+from onevisit.kernel.http.rendering import language_of, render
 from onevisit.kernel.i18n import BY_CODE, N_
 from onevisit.kernel.jobs import PeriodicJob
 from onevisit.kernel.notify import recent_dev_messages
@@ -38,11 +39,15 @@ async def home(
     platform = platform_of(request)
     query = q.strip()
     results = None
+    items: list[Listed] = []
     if query:
         with platform.db.session() as session:
             results = search_services(session, query, page=page)
+            names = names_for(session, language_of(request), departments_only=True)
+        items = listed(results.items, names)
     count = service_count(platform.db)
-    return render(request, "web/home.html", {"query": query, "results": results, "service_count": count})
+    context = {"query": query, "results": results, "items": items, "service_count": count}
+    return render(request, "web/home.html", context)
 
 
 @router.get("/language/{code}")
