@@ -25,7 +25,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from onevisit.kernel.actors import Principal, system_actor
 from onevisit.kernel.errors import AppError, Conflict, InvalidInput, NotFound
@@ -333,21 +332,25 @@ async def start_payment_async(
     made = await groupcommit.for_platform(platform, "orders", _create_batch).submit(request)
     order = made.order
     if needs_registration(order):
-        created = await run_in_threadpool(register_at_channel, gateways, order, made.subject)
+        created = await gateways.get(order.channel).create_order_async(**_order_fields(gateways, order, made.subject))
         recorder = groupcommit.for_platform(platform, "order-registrations", _record_batch)
         await recorder.submit((order.id, created))
         order.pay_url, order.channel_trade_no = created.pay_url, created.trade_no
     return order
 
 
+def _order_fields(gateways: Gateways, order: PaymentOrder, subject: str) -> dict[str, Any]:
+    return {
+        "order_number": order.number,
+        "amount_fen": order.amount_fen,
+        "subject": subject,
+        "notify_url": f"{gateways.notify_base}/api/v1/payments/notify/{order.channel}",
+        "return_url": f"{gateways.return_base}/payments/orders/{order.number}/return",
+    }
+
+
 def _register(gateways: Gateways, adapter: Any, order: PaymentOrder, subject: str) -> CreatedOrder:
-    created: CreatedOrder = adapter.create_order(
-        order_number=order.number,
-        amount_fen=order.amount_fen,
-        subject=subject,
-        notify_url=f"{gateways.notify_base}/api/v1/payments/notify/{order.channel}",
-        return_url=f"{gateways.return_base}/payments/orders/{order.number}/return",
-    )
+    created: CreatedOrder = adapter.create_order(**_order_fields(gateways, order, subject))
     return created
 
 

@@ -24,8 +24,8 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from onevisit.payments.channels import wire
+from onevisit.payments.channels.http import AsyncHttp, DeliveryError
 from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent, Keys, WireError
-from onevisit.payments.simulator.delivery import DeliveryError, NotifyClient
 
 log = logging.getLogger("onevisit.payments.simulator")
 
@@ -122,12 +122,12 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
     )
     if seed is not None:
         state.rng.seed(seed)
-    client: dict[str, NotifyClient] = {}
+    client: dict[str, AsyncHttp] = {}
     tasks: set[asyncio.Task[None]] = set()
 
-    def http() -> NotifyClient:
+    def http() -> AsyncHttp:
         if "c" not in client:
-            client["c"] = NotifyClient(timeout=10)
+            client["c"] = AsyncHttp(timeout=10)
         return client["c"]
 
     def signed(channel: str, payload: dict[str, Any], status: int = 200) -> Response:
