@@ -119,7 +119,7 @@ def merge_bundle(bundle: BundleDefinition, members: Sequence[ServiceDefinition])
                 other=first.code,
                 other_kind=first.applicant_kind,
             )
-        departments.extend(d for d in member.departments if d not in departments)
+        departments.extend(d for d in member.involved_departments() if d not in departments)
         for name, fact in member.facts.items():
             if name in facts and facts[name][1] != fact:
                 raise MergeConflict(

@@ -75,7 +75,10 @@ def list_command() -> None:
     with platform.db.session() as session:
         entries = all_entries(session)
         last = last_loads(session, [e.code for e in entries])
-    table = Table("code", "kind", "version", "name", "loaded by", "loaded (UTC)")
+    table = Table()
+    table.add_column("code", no_wrap=True)
+    for heading in ("kind", "version", "name", "loaded by", "loaded (UTC)"):
+        table.add_column(heading)
     for entry in entries:
         load = last.get(entry.code)
         table.add_row(

@@ -307,6 +307,16 @@ class ServiceDefinition(_Listed):
     def fact_names(self) -> list[str]:
         return [*self.facts, *(f.name for f in self.form)]
 
+    def involved_departments(self) -> list[str]:
+        """Owning departments first, then every other department that reviews a step."""
+        found = list(self.departments)
+        for step in self.steps:
+            reviews = step.steps if isinstance(step, ParallelStep) else [step]
+            for review in reviews:
+                if isinstance(review, ReviewStep) and review.department not in found:
+                    found.append(review.department)
+        return found
+
 
 class BundleDefinition(_Listed):
     """A "one matter" bundle: several services applied for with one form and one payment."""

@@ -314,8 +314,6 @@ def service_page(entry: Entry, names: Names, tr: Translator, bundles: Sequence[S
     service = entry.service
     assert service is not None  # noqa: S101 - called for services only
     lang = names.language
-    from onevisit.catalog.services.loading import involved_departments
-
     return Page(
         code=service.code,
         kind="service",
@@ -323,7 +321,7 @@ def service_page(entry: Entry, names: Names, tr: Translator, bundles: Sequence[S
         name=service.name.get(lang),
         description=service.description.get(lang),
         audience=audience_label(service.audience, tr),
-        departments=[names.department(d) for d in involved_departments(service)],
+        departments=[names.department(d) for d in service.involved_departments()],
         life_events=[(c, term_label("life_event", c, tr)) for c in service.life_events],
         topics=[(c, term_label("topic", c, tr)) for c in service.topics],
         scope_anywhere=service.scope == "province",

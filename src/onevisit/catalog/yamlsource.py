@@ -113,6 +113,9 @@ def format_path(path: Sequence[object]) -> str:
     return out
 
 
+_ALIASES = N_("Anchors and aliases are not supported: write the value out.")
+
+
 class _Refused(Exception):
     def __init__(self, node: Node | None, message: str, **params: object) -> None:
         super().__init__(message)
@@ -140,29 +143,42 @@ class _Builder:
 
     def build(self, node: Node, path: Path, depth: int = 0) -> Any:
         if id(node) in self.seen:
-            raise _Refused(node, N_("Anchors and aliases are not supported: write the value out."))
+            raise _Refused(node, _ALIASES)
         self.seen.add(id(node))
         if depth > MAX_DEPTH:
             raise _Refused(node, N_("The definition is nested too deeply."))
         if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
             node.tag = "tag:yaml.org,2002:str"  # dates are written as text (YYYY-MM-DD)
         if node.tag not in _PLAIN_TAGS:
-            raise _Refused(node, N_("Tag %(tag)s is not supported."), tag=str(node.tag)[:40])
+            raise _Refused(node, N_("Tag %(tag)s is not supported."), tag=str(node.tag)[:80])
         style = node.style if isinstance(node, ScalarNode) else None
         self.positions[path] = Position(node.start_mark.line + 1, node.start_mark.column + 1, style)
         if isinstance(node, MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:null":
-                    raise _Refused(key_node, N_("Keys must be plain names."))
-                key = str(key_node.value)
-                if key in out:
-                    raise _Refused(key_node, N_("Key “%(key)s” is given twice."), key=key[:64])
-                out[key] = self.build(value_node, (*path, key), depth + 1)
-            return out
+            return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
+            items = []
+            for index, item in enumerate(node.value):
+                if id(item) in self.seen:
+                    raise _Refused(node, _ALIASES)
+                items.append(self.build(item, (*path, index), depth + 1))
+            return items
         return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:null":
+                raise _Refused(key_node, N_("Keys must be plain names."))
+            key = str(key_node.value)
+            if key in out:
+                raise _Refused(key_node, N_("Key “%(key)s” is given twice."), key=key[:64])
+            if id(value_node) in self.seen:
+                raise _Refused(key_node, _ALIASES)
+            out[key] = self.build(value_node, (*path, key), depth + 1)
+            if not isinstance(value_node, ScalarNode):
+                # a mapping or list is where its key is (a block one starts on the next line)
+                self.positions[(*path, key)] = Position(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        return out
 
 
 def read_source(name: str, content: bytes) -> tuple[Source | None, list[Problem]]:

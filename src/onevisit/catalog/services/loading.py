@@ -226,17 +226,6 @@ def _listing_text(
     return _search_text(parts)
 
 
-def involved_departments(service: ServiceDefinition) -> list[str]:
-    """Owning departments first, then every department that reviews a step."""
-    found = list(service.departments)
-    for step in service.steps:
-        inner = step.steps if step.kind == "parallel" else [step]
-        for review in inner:
-            if review.kind == "review" and review.department not in found:
-                found.append(review.department)
-    return found
-
-
 def _upsert(
     uow: UnitOfWork,
     load: ServiceLoad,
@@ -299,7 +288,7 @@ def _upsert(
 def _store_service(
     uow: UnitOfWork, load: ServiceLoad, service: ServiceDefinition, names: dict[str, tuple[str, str]]
 ) -> tuple[str, int]:
-    departments = involved_departments(service)
+    departments = service.involved_departments()
     listing = {
         "name_zh": service.name.zh,
         "name_en": service.name.en,
