@@ -3,6 +3,7 @@ YAML, shape, references, rules, consistency — and every shipped definition loa
 
 from __future__ import annotations
 
+from pathlib import Path
 from textwrap import dedent
 
 import pytest
@@ -82,6 +83,13 @@ def test_every_shipped_definition_file_checks_on_its_own_or_with_the_catalogue()
         assert source is not None, problems
         _checked, problems = check_file(source, REFS)
         assert problems == [], "\n".join(p.describe() for p in problems)
+
+
+def test_the_example_in_the_docs_checks() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "catalog.md").read_text(encoding="utf-8")
+    example = docs.split("```yaml\n")[1].split("```")[0]
+    assert "trans.ride_hailing_driver" in example
+    assert problems_of(example, name="example.yaml") == []
 
 
 # --- YAML ------------------------------------------------------------------------------------
