@@ -20,9 +20,8 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
-
-from anyio import to_thread
 
 from onevisit.kernel.platform import Platform
 
@@ -39,15 +38,25 @@ class GroupCommit(Generic[T, R]):
         run: Callable[[Sequence[T]], Sequence[R | BaseException]],
         *,
         max_batch: int = 200,
-        after: Callable[[Sequence[R | BaseException]], None] | None = None,
+        follow_up: Callable[[], object] | None = None,
+        follow_up_if: Callable[[Sequence[R | BaseException]], bool] = lambda _outcomes: True,
+        follow_up_after: float = 0.05,
     ) -> None:
         self.name = name
         self.run = run
         self.max_batch = max_batch
-        #: called in a worker thread after each batch's requests were answered
-        self.after = after
+        #: work that a batch calls for but need not wait for (receipts onto the ledger): run
+        #: in its own thread ``follow_up_after`` seconds after the first batch that asks for
+        #: it, once for all the batches that asked in the meantime
+        self.follow_up = follow_up
+        self.follow_up_if = follow_up_if
+        self.follow_up_after = follow_up_after
         self._queues: dict[asyncio.AbstractEventLoop, list[tuple[T, asyncio.Future[R]]]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()  # referenced until done
+        self._tasks: set[asyncio.Future[Any]] = set()  # referenced until done
+        self._following: set[asyncio.AbstractEventLoop] = set()
+        # One thread runs the batches (one at a time on each loop), another the follow-ups.
+        self._batches = ThreadPoolExecutor(1, thread_name_prefix=f"groupcommit-{name}")
+        self._follow_ups = ThreadPoolExecutor(1, thread_name_prefix=f"groupcommit-{name}-after")
 
     async def submit(self, item: T) -> R:
         """Queues ``item`` and waits until its batch has committed; its result (or error)."""
@@ -56,19 +65,21 @@ class GroupCommit(Generic[T, R]):
         queue = self._queues.get(loop)
         if queue is None:  # nobody is draining on this loop: start
             queue = self._queues[loop] = [(item, future)]
-            drain = loop.create_task(self._drain(loop, queue))
-            self._tasks.add(drain)
-            drain.add_done_callback(self._tasks.discard)
+            self._keep(loop.create_task(self._drain(loop, queue)))
         else:
             queue.append((item, future))
         return await future
+
+    def _keep(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _drain(self, loop: asyncio.AbstractEventLoop, queue: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             while queue:
                 batch = queue[: self.max_batch]
                 del queue[: self.max_batch]
-                outcomes = await to_thread.run_sync(self.run_safely, [item for item, _ in batch])
+                outcomes = await loop.run_in_executor(self._batches, self.run_safely, [item for item, _ in batch])
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():  # the client hung up; what was done is done
                         continue
@@ -76,15 +87,25 @@ class GroupCommit(Generic[T, R]):
                         future.set_exception(outcome)
                     else:
                         future.set_result(outcome)
-                if self.after is not None:  # off the drain loop: the next batch need not wait
-                    task = loop.create_task(to_thread.run_sync(self.after, outcomes))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+                if self.follow_up is not None and loop not in self._following and self.follow_up_if(outcomes):
+                    self._following.add(loop)
+                    loop.call_later(self.follow_up_after, self._start_follow_up, loop)
         finally:
             del self._queues[loop]
             for _, future in queue:  # cancelled mid-way (shutdown): nothing was done for these
                 if not future.done():
                     future.cancel()
+
+    def _start_follow_up(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._following.discard(loop)
+        self._keep(loop.run_in_executor(self._follow_ups, self._follow_up_safely))
+
+    def _follow_up_safely(self) -> None:
+        try:
+            if self.follow_up is not None:
+                self.follow_up()
+        except Exception:  # its work stays pending: the next follow-up (or a job) takes it
+            log.exception("%s: the follow-up failed; it will be retried", self.name)
 
     def run_safely(self, items: Sequence[T]) -> list[R | BaseException]:
         try:
@@ -115,7 +136,8 @@ def for_platform(
     name: str,
     run: Callable[[Platform, Sequence[T]], Sequence[R | BaseException]],
     *,
-    after: Callable[[Platform, Sequence[R | BaseException]], None] | None = None,
+    follow_up: Callable[[Platform], object] | None = None,
+    follow_up_if: Callable[[Sequence[R | BaseException]], bool] = lambda _outcomes: True,
     max_batch: int = 200,
 ) -> GroupCommit[T, R]:
     """The process's group commit called ``name`` for ``platform`` (made on first use)."""
@@ -131,14 +153,15 @@ def for_platform(
                     raise RuntimeError("the platform was closed")
                 return run(target, items)
 
-            bound_after: Callable[[Sequence[R | BaseException]], None] | None = None
-            if after is not None:
-                hook = after
+            bound_follow_up: Callable[[], object] | None = None
+            if follow_up is not None:
+                hook = follow_up
 
-                def bound_after(outcomes: Sequence[R | BaseException]) -> None:
+                def bound_follow_up() -> object:
                     target = ref()
-                    if target is not None:
-                        hook(target, outcomes)
+                    return hook(target) if target is not None else None
 
-            found = mine[name] = GroupCommit(name, bound_run, max_batch=max_batch, after=bound_after)
+            found = mine[name] = GroupCommit(
+                name, bound_run, max_batch=max_batch, follow_up=bound_follow_up, follow_up_if=follow_up_if
+            )
         return found

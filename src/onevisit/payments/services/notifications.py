@@ -145,20 +145,22 @@ def handle_notification(
     return _answer(result)
 
 
-def _register_receipts(platform: Platform, outcomes: Sequence[Result | BaseException]) -> None:
-    if any(isinstance(o, Result) and o.outcome == SettleOutcome.SETTLED for o in outcomes):
-        try:
-            registrar_for(platform).register()
-        except Exception:  # the receipts stay pending: the next batch or the poll job takes them
-            log.exception("registering receipts on the ledger failed; they will be retried")
+def _settled_any(outcomes: Sequence[Result | BaseException]) -> bool:
+    return any(isinstance(o, Result) and o.outcome == SettleOutcome.SETTLED for o in outcomes)
 
 
 def batcher_for(platform: Platform) -> GroupCommit[SettleItem, Result]:
     """The process's group commit for notifications: those that arrive while a batch is
     being settled are settled together in the next transaction, and each is answered only
-    after its batch committed. Settled receipts are then registered on the ledger."""
+    after its batch committed. The receipts settled meanwhile are registered on the ledger
+    50 ms after the first of them, in one batch."""
     return groupcommit.for_platform(
-        platform, "notifications", settle_notifications, after=_register_receipts, max_batch=MAX_BATCH
+        platform,
+        "notifications",
+        settle_notifications,
+        follow_up=lambda target: registrar_for(target).register(),
+        follow_up_if=_settled_any,
+        max_batch=MAX_BATCH,
     )
 
 
