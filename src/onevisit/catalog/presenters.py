@@ -367,5 +367,9 @@ def bundle_page(entry: Entry, members: Mapping[str, Entry], names: Names, tr: Tr
         steps=[],
         outputs=[o for s in services if s is not None for o in _outputs(s, names)],
         members=[(m.code, m.name.get(lang)) for m in merged.members],
-        member_steps=[(s.name.get(lang), step_views(s, names, tr)) for s in services if s is not None],
+        member_steps=[
+            (s.name.get(lang), [v for v in step_views(s, names, tr) if v.kind != "payment"])
+            for s in services
+            if s is not None
+        ],
     )
