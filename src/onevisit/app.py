@@ -37,6 +37,7 @@ from onevisit.ledger import jobs as ledger_jobs
 from onevisit.ledger import views as ledger_views
 from onevisit.ledger.signer import start_head_signer
 from onevisit.payments import api as payments_api
+from onevisit.payments import jobs as payments_jobs
 from onevisit.payments import views as payments_views
 from onevisit.web import views as web_views
 
@@ -79,8 +80,7 @@ def periodic_jobs(platform: Platform) -> list[PeriodicJob]:
         *ledger_jobs.periodic_jobs(platform),
         *datahub_jobs.periodic_jobs(platform),
         *credentials_jobs.periodic_jobs(platform),
-        # TODO(payments): add `*payments_jobs.periodic_jobs(platform),` (poll + reconciliation)
-        # once src/onevisit/payments/jobs.py exists.
+        *payments_jobs.periodic_jobs(platform),
     ]
 
 
