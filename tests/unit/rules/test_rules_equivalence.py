@@ -293,6 +293,9 @@ def polars_results(rule: rules.Rule, rows: list[dict[str, Any]]) -> list[Any]:
     answers = frame.with_columns(rule.to_polars().alias("result"))["result"].to_list()
     uncast = frame.with_columns(rule.to_polars(frame.schema).alias("result"))["result"].to_list()
     assert uncast == answers, "knowing the frame's types must change nothing but speed"
+    coded = frame.with_columns(pl.col("t1", "t2").cast(pl.Categorical))
+    from_codes = coded.with_columns(rule.to_polars(coded.schema).alias("result"))["result"].to_list()
+    assert from_codes == answers, "text held as Categorical must mean the same"
     return answers
 
 

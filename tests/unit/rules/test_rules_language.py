@@ -307,3 +307,28 @@ def test_age_thresholds_are_rewritten_to_a_cutoff_date_without_changing_a_single
         day += dt.timedelta(days=1)
     assert fast.evaluate({"founded": None}) is None
     assert fast.explain({"founded": day}).text == f"YEARS_BETWEEN(founded, TODAY()) {op} 3"
+
+
+def test_text_held_as_categorical_gives_the_same_answers() -> None:
+    import polars as pl
+
+    frame = pl.DataFrame(
+        {"industry": ["C", "I", None, "Z", "c"], "name": ["Abc", "abc", None, "ab", "中文"]},
+        schema={"industry": pl.String, "name": pl.String},
+    )
+    coded = frame.with_columns(pl.col("industry", "name").cast(pl.Categorical))
+    sources = [
+        "industry IN ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J')",
+        "industry NOT IN ('C', 'I')",
+        "industry = 'C' OR 'I' = industry",
+        "industry <> 'C'",
+        "industry < 'D'",
+        "name LIKE 'ab%'",
+        "name LIKE '%c'",
+        "name LIKE '%' AND LENGTH(name) >= 2",
+    ]
+    for source in sources:
+        rule = parse(source)
+        expected = [rule.evaluate(row) for row in frame.to_dicts()]
+        assert frame.select(rule.to_polars(frame.schema)).to_series().to_list() == expected, source
+        assert coded.select(rule.to_polars(coded.schema)).to_series().to_list() == expected, source
