@@ -59,7 +59,8 @@ RATINGS = ["A", "B", "C", "D"]
 
 
 def make_enterprises(rows: int, seed: int = 8) -> pl.DataFrame:
-    """Synthetic enterprises: skewed sizes, plausible finances, ~2 % unknown values in most fields."""
+    """Synthetic enterprises: skewed sizes, plausible finances, ~2 % unknown values in most fields;
+    industry, region and credit rating as Categorical (Parquet keeps them dictionary-encoded)."""
     rng = np.random.default_rng(seed)
     employees = np.minimum(rng.lognormal(2.3, 1.2, rows).astype(np.int64), 20_000)
     insured = (employees * rng.uniform(0.4, 1.0, rows)).astype(np.int64)
@@ -75,7 +76,8 @@ def make_enterprises(rows: int, seed: int = 8) -> pl.DataFrame:
     def pick(name: str, values: list[str], weights: list[float] | None = None) -> pl.Series:
         p = None if weights is None else np.array(weights) / sum(weights)
         codes = pl.Series(name, rng.choice(len(values), rows, p=p).astype(np.uint32))
-        return codes.replace_strict(dict(enumerate(values)), return_dtype=pl.String)
+        # low-cardinality codes are dictionary-encoded, as any column store keeps them
+        return codes.replace_strict(dict(enumerate(values)), return_dtype=pl.String).cast(pl.Categorical)
 
     return pl.DataFrame(
         [
@@ -98,7 +100,7 @@ def make_enterprises(rows: int, seed: int = 8) -> pl.DataFrame:
 
 
 def parquet_file(rows: int) -> Path:
-    path = CACHE / f"rules-enterprises-{rows}.parquet"
+    path = CACHE / f"rules-enterprises-v2-{rows}.parquet"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
@@ -137,7 +139,7 @@ def policies(seed: int = 8) -> list[Policy]:
                 f"AND region LIKE '{city}%'",
                 c("employees").is_between(lo, hi)
                 & (c("insured_employees") >= ratio * c("employees"))
-                & c("region").str.starts_with(city),
+                & c("region").cat.starts_with(city),
             )
         )
         industries = sorted(rng.sample(INDUSTRIES, 4))
@@ -230,7 +232,7 @@ def policies(seed: int = 8) -> list[Policy]:
                 f"AND credit_rating IS NOT NULL",
                 (c("insured_employees") >= graduates * c("employees"))
                 & (c("employees") >= 3)
-                & c("region").str.starts_with(city)
+                & c("region").cat.starts_with(city)
                 & c("credit_rating").is_not_null(),
             )
         )

@@ -109,10 +109,8 @@ def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one bra
         coded = c.coded(node.operand)
         operand = pl.col(coded) if coded is not None else compile_polars(node.operand)
         dtype = DTYPES[node.operand.type]
-        if coded is not None and len(node.values) > _SHORT_LIST:
+        if coded is not None:  # a lookup of codes: faster than equalities here
             found = operand.is_in([str(v.value) for v in node.values])
-        elif coded is not None:
-            found = reduce(lambda a, b: a | b, (operand == str(v.value) for v in node.values))
         elif len(node.values) <= _SHORT_LIST:  # a few equalities beat hashing every row (2-3x on text)
             found = reduce(lambda a, b: a | b, (operand == pl.lit(v.value, dtype=dtype) for v in node.values))
         else:
@@ -122,7 +120,8 @@ def _compile(c: _Compiler, node: ir.Node) -> pl.Expr:  # noqa: PLR0912 - one bra
         inside = c.compare(">=", node.operand, node.low) & c.compare("<=", node.operand, node.high)
         return ~inside if node.negated else inside
     if isinstance(node, ir.IsNull):
-        inner = compile_polars(node.operand)
+        coded = c.coded(node.operand)
+        inner = pl.col(coded) if coded is not None else compile_polars(node.operand)
         return inner.is_not_null() if node.negated else inner.is_null()
     if isinstance(node, ir.Like):
         coded = c.coded(node.operand)
@@ -183,12 +182,13 @@ def _case(c: _Compiler, node: ir.Case) -> pl.Expr:
     compile_polars = c.compile
     assert node.type is not None  # noqa: S101 - CASE always has a type after checking
     dtype = DTYPES[node.type]
+    # every branch already has the CASE's type (the checker widened or typed them)
     first, *rest = node.whens
-    chain: Any = pl.when(compile_polars(first[0])).then(compile_polars(first[1]).cast(dtype))
+    chain: Any = pl.when(compile_polars(first[0])).then(compile_polars(first[1]))
     for condition, value in rest:
-        chain = chain.when(compile_polars(condition)).then(compile_polars(value).cast(dtype))
+        chain = chain.when(compile_polars(condition)).then(compile_polars(value))
     default = compile_polars(node.default) if node.default is not None else pl.lit(None, dtype=dtype)
-    result: pl.Expr = chain.otherwise(default.cast(dtype))
+    result: pl.Expr = chain.otherwise(default)
     return result
 
 
