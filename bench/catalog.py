@@ -21,18 +21,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
+from tests.unit.catalog.conftest import prepare_references
 
-from bench.common import write_result  # noqa: E402
-from onevisit.app import create_app  # noqa: E402
-from onevisit.catalog import search_services  # noqa: E402
-from onevisit.demo.catalog import seed_catalog  # noqa: E402
-from onevisit.identity.services.people import ensure_regions  # noqa: E402
-from onevisit.kernel.db import Database  # noqa: E402
-from onevisit.kernel.migrate import upgrade  # noqa: E402
-from onevisit.kernel.platform import Platform  # noqa: E402
-from onevisit.kernel.settings import Environment, Settings  # noqa: E402
-from tests.unit.catalog.conftest import prepare_references  # noqa: E402
+from bench.common import write_result
+from onevisit.app import create_app
+from onevisit.catalog import search_services
+from onevisit.demo.catalog import seed_catalog
+from onevisit.identity.services.people import ensure_regions
+from onevisit.kernel.db import Database
+from onevisit.kernel.migrate import upgrade
+from onevisit.kernel.platform import Platform
+from onevisit.kernel.settings import Environment, Settings
 
 
 def timings(fn: Callable[[], object], rounds: int) -> dict[str, float]:
@@ -93,8 +93,8 @@ def main() -> None:
     name = "catalog" if figures["database"] == "sqlite" else f"catalog-{figures['database']}"
     path = write_result(name, figures)
     for key, value in figures.items():
-        print(f"{key}: {value}")  # noqa: T201
-    print(f"written to {path}")  # noqa: T201
+        print(f"{key}: {value}")
+    print(f"written to {path}")
     platform.close()
 
 
