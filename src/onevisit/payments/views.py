@@ -23,7 +23,7 @@ from onevisit.payments import presenters
 from onevisit.payments.channels.gateway import gateways_for
 from onevisit.payments.documents import render_pdf
 from onevisit.payments.models import Bill, BillStatus, OrderStatus, Receipt
-from onevisit.payments.services import bills, notifications, orders, receipts, reconciliation
+from onevisit.payments.services import access, bills, notifications, orders, receipts, reconciliation
 
 router = APIRouter(include_in_schema=False)
 
@@ -229,12 +229,13 @@ def verify_receipt(number: str, request: Request, code: str = "", principal: Pri
     )
 
 
-def _staff_context(request: Request) -> dict[str, Any]:
+def _staff_context(request: Request, principal: Principal) -> dict[str, Any]:
     with platform_of(request).db.session() as session:
         runs = reconciliation.recent_runs(session)
         return {
             **_common(),
-            "balances": reconciliation.department_balances(session),
+            # a department's administrators see their own department's account only
+            "balances": reconciliation.department_balances(session, access.departments_of(principal)),
             "runs": runs,
             "mismatches": reconciliation.mismatches_of(session, [r.id for r in runs[:10]]),
             "notification_counts": notifications.notification_counts(session),
@@ -245,7 +246,7 @@ def _staff_context(request: Request) -> dict[str, Any]:
 
 @router.get("/staff/payments")
 def staff_payments(request: Request, principal: Principal = Depends(require(PAYMENTS_MANAGE))) -> Response:
-    return render(request, "payments/staff.html", {**_staff_context(request), "form": FormState()})
+    return render(request, "payments/staff.html", {**_staff_context(request, principal), "form": FormState()})
 
 
 @router.post("/staff/payments/reconcile")
@@ -265,7 +266,7 @@ async def staff_reconcile(request: Request, principal: Principal = Depends(requi
         return render(
             request,
             "payments/staff.html",
-            {**_staff_context(request), "form": FormState(values=values, errors=errors)},
+            {**_staff_context(request, principal), "form": FormState(values=values, errors=errors)},
             status=422,
         )
     await run_in_threadpool(reconciliation.reconcile, platform, gateways, channel, day, actor=principal)

@@ -199,3 +199,62 @@ def test_a_receipt_claim_is_refused_the_second_time(platform: Platform, client: 
     )
     verified = client.get(f"/api/v1/payments/receipts/{receipt.number}/verify?code={receipt.verify_code}")
     assert verified.json()["claimed"] is True
+
+
+def _settle(platform: Platform, person: Any, dep: Any, amount_fen: int, key: str) -> str:
+    from onevisit.kernel.actors import ActorKind, Principal
+    from onevisit.payments.services import orders
+    from tests.unit.payments.helpers import pay_at_simulator
+
+    bill = bill_for(platform, person, dep, amount_fen=amount_fen)
+    with in_process_simulator(platform) as (sim, gateways):
+        who = Principal(kind=ActorKind.CITIZEN, account_id=1, person_id=person.id)
+        order = orders.start_payment(
+            platform, gateways, who, bill_number=bill.number, channel="unionpay", idempotency_key=key
+        )
+        pay_at_simulator(sim, order.pay_url)
+        assert orders.refresh_from_channel(platform, gateways, order.number) == "settled"
+    return order.number
+
+
+def test_a_department_admin_sees_and_refunds_only_their_own_departments_payments(
+    platform: Platform, client: Browser
+) -> None:
+    from tests.common.factories import make_department
+
+    payer, _, _ = make_person(platform)
+    police = department(platform)  # 浙江省公安厅
+    tax = make_department(platform, code="ZJ-TAX", name_zh="浙江省税务局", name_en="Zhejiang Tax Service")
+    police_order = _settle(platform, payer, police, 4_200, "scope-police-1")
+    tax_order = _settle(platform, payer, tax, 7_700, "scope-tax-0001")
+    _, police_admin, _ = make_clerk(platform, police, role="department_admin", name="公安管理员")
+    _, province_admin, _ = make_clerk(platform, police, role="administrator", name="省管理员")
+
+    client.login(police_admin)
+    page = client.get("/staff/payments")
+    assert page.status_code == 200
+    assert "¥42.00" in page.text and ("浙江省公安厅" in page.text or "Zhejiang PSB" in page.text)
+    assert "¥77.00" not in page.text and "浙江省税务局" not in page.text and "Zhejiang Tax Service" not in page.text
+    csrf = {"X-CSRF-Token": client.csrf("/staff/payments")}
+    refund = {"amount_fen": 100, "reason": "overcharged"}
+    with in_process_simulator(platform):
+        # Another department's payment: not found, not "forbidden" (its existence stays hidden).
+        _problem(
+            client.post(f"/api/v1/payments/orders/{tax_order}/refunds", json=refund, headers=csrf),
+            404,
+            "payments.order.not_found",
+        )
+        own = client.post(f"/api/v1/payments/orders/{police_order}/refunds", json=refund, headers=csrf)
+        assert own.status_code == 201, own.text
+
+    client.cookies.clear()
+    client.login(province_admin)
+    everything = client.get("/staff/payments")
+    assert "浙江省公安厅" in everything.text and "浙江省税务局" in everything.text and "¥77.00" in everything.text
+    with in_process_simulator(platform):
+        theirs = client.post(
+            f"/api/v1/payments/orders/{tax_order}/refunds",
+            json=refund,
+            headers={"X-CSRF-Token": client.csrf("/staff/payments")},
+        )
+        assert theirs.status_code == 201, theirs.text

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -156,12 +157,17 @@ def mismatches_of(session: Session, run_ids: list[int]) -> list[Mismatch]:
     return list(session.scalars(select(Mismatch).where(Mismatch.reconciliation_id.in_(run_ids)).order_by(Mismatch.id)))
 
 
-def department_balances(session: Session) -> list[tuple[Department, int, int]]:
-    """Each department's settled balance (payments less refunds) and entry count."""
-    rows = session.execute(
+def department_balances(
+    session: Session, departments: Collection[int] | None = None
+) -> list[tuple[Department, int, int]]:
+    """Each department's settled balance (payments less refunds) and entry count; only
+    those in ``departments`` when given (see ``access.departments_of``)."""
+    query = (
         select(Department, func.coalesce(func.sum(SettlementEntry.amount_fen), 0), func.count(SettlementEntry.id))
         .join(SettlementEntry, SettlementEntry.department_id == Department.id)
         .group_by(Department.id)
         .order_by(Department.code)
     )
-    return [(dep, int(total), int(count)) for dep, total, count in rows]
+    if departments is not None:
+        query = query.where(Department.id.in_(sorted(departments)))
+    return [(dep, int(total), int(count)) for dep, total, count in session.execute(query)]

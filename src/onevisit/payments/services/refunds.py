@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onevisit.kernel.actors import system_actor
-from onevisit.kernel.errors import AppError, Conflict, InvalidInput
+from onevisit.kernel.errors import AppError, Conflict, InvalidInput, NotFound
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.uow import UnitOfWork
@@ -16,6 +16,7 @@ from onevisit.payments.channels.gateway import Gateways
 from onevisit.payments.errors import PaymentError
 from onevisit.payments.events import RefundCompleted
 from onevisit.payments.models import Bill, OrderStatus, PaymentOrder, Refund, RefundStatus, SettlementEntry
+from onevisit.payments.services import access
 from onevisit.payments.services.orders import find_order
 
 
@@ -23,6 +24,10 @@ def request_refund(uow: UnitOfWork, *, order_number: str, amount_fen: int, reaso
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         raise InvalidInput(PaymentError.REFUND_NOT_ALLOWED, N_("A refund is a positive whole number of fen."))
     order = find_order(uow.session, order_number)
+    department_id = uow.session.scalar(select(Bill.department_id).where(Bill.id == order.bill_id))
+    if department_id is None or not access.may_act_for(uow.actor, department_id):
+        # another department's payment: not theirs to refund, nor to know about
+        raise NotFound(PaymentError.ORDER_NOT_FOUND, N_("There is no payment with this number."))
     if order.status != OrderStatus.PAID:
         raise Conflict(PaymentError.REFUND_NOT_ALLOWED, N_("Only a paid order can be refunded."))
     reserved = uow.session.execute(
