@@ -396,10 +396,9 @@ def refresh_from_channel(platform: Platform, gateways: Gateways, order_number: s
     with platform.uow(system_actor("payments-query")) as uow:
         result = settle_events(uow, [SettleItem(event, via)])[0]
     if not result.accepted:  # the channel's signed answer disagrees with the order
-        raise AppError(
-            PaymentError.NOTIFICATION_AMOUNT if result.reason == "amount" else PaymentError.NOTIFICATION_CHANNEL,
-            N_("The channel's answer does not match the order."),
-        )
+        if result.reason == "amount":
+            raise AppError(PaymentError.NOTIFICATION_AMOUNT, N_("The notified amount differs from the order's."))
+        raise AppError(PaymentError.NOTIFICATION_CHANNEL, N_("The notification came from the wrong channel."))
     outcome = result.outcome
     if outcome == SettleOutcome.SETTLED:
         receipts.registrar_for(platform).register()
