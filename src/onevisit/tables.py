@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from onevisit.applications import models as applications_models
 from onevisit.catalog import models as catalog_models
 from onevisit.credentials import models as credentials_models
 from onevisit.datahub import models as datahub_models
@@ -12,5 +13,5 @@ from onevisit.ledger import models as ledger_models
 from onevisit.payments import models as payments_models
 
 MODULES = (audit, events, jobs, notify, identity_models, catalog_models, ledger_models, payments_models, datahub_models,
-           credentials_models)
+           credentials_models, applications_models)
 metadata = Base.metadata
