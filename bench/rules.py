@@ -251,8 +251,12 @@ def timed(run: Callable[[], object], repeats: int) -> tuple[list[float], object]
     return times, result
 
 
-def counts(frame: pl.DataFrame, exprs: list[pl.Expr]) -> list[int]:
-    row = frame.select([e.fill_null(False).sum().alias(f"p{i}") for i, e in enumerate(exprs)]).row(0)
+def counts(frame: pl.DataFrame | pl.LazyFrame, exprs: list[pl.Expr]) -> list[int]:
+    """Eligible enterprises per policy: every rule on every row, through Polars' streaming
+    engine (it works a slice of rows at a time, so 100 rules read each slice from cache rather
+    than each rule re-reading 10M rows from memory)."""
+    sums = [e.fill_null(False).sum().alias(f"p{i}") for i, e in enumerate(exprs)]
+    row = frame.lazy().select(sums).collect(engine="streaming").row(0)
     return [int(x) for x in row]
 
 
@@ -312,16 +316,14 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear re
         f"max {max(rule_counts):,}; {sum(rule_counts):,} offers in all"
     )
 
-    started = time.perf_counter()
-    lazy_counts = (
-        pl.scan_parquet(path)
-        .select([e.fill_null(False).sum().alias(f"p{i}") for i, e in enumerate(rule_exprs)])
-        .collect()
-        .row(0)
+    scan_times, scanned = timed(lambda: counts(pl.scan_parquet(path), rule_exprs), args.repeats)
+    hand_scan_times, _ = timed(lambda: counts(pl.scan_parquet(path), hand_exprs), args.repeats)
+    assert scanned == rule_counts
+    scan_s = min(scan_times)
+    print(
+        f"Polars straight from Parquet (scan + match): compiled {scan_s:.2f} s, "
+        f"hand-written {min(hand_scan_times):.2f} s (best of {args.repeats})"
     )
-    scan_s = time.perf_counter() - started
-    assert [int(x) for x in lazy_counts] == rule_counts
-    print(f"Polars, compiled rules straight from Parquet (scan + match): {scan_s:.2f} s")
 
     figures: dict[str, object] = {
         "rows": frame.height,
@@ -335,7 +337,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one linear re
         "polars_rules_best_s": round(rule_best, 3),
         "polars_hand_written_best_s": round(hand_best, 3),
         "ratio_rules_to_hand_written": round(rule_best / hand_best, 3),
-        "polars_rules_scan_and_match_s": round(scan_s, 3),
+        "polars_rules_scan_and_match_s": [round(t, 3) for t in scan_times],
+        "polars_hand_written_scan_and_match_s": [round(t, 3) for t in hand_scan_times],
+        "engine": "polars streaming (LazyFrame.collect(engine='streaming')), same for both",
+        "polars_version": pl.__version__,
         "eligible_per_policy": {"min": min(rule_counts), "max": max(rule_counts), "total": sum(rule_counts)},
         "same_answers_as_hand_written": True,
         "example_rules": [p.rule for p in chosen[:10]],
