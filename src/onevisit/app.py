@@ -13,6 +13,10 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from onevisit import __version__
+from onevisit.applications import api as applications_api
+from onevisit.applications import jobs as applications_jobs
+from onevisit.applications import views as applications_views
+from onevisit.applications.services.review import on_payment_settled
 from onevisit.catalog import api as catalog_api
 from onevisit.catalog import views as catalog_views
 from onevisit.citybrain import api as citybrain_api
@@ -48,6 +52,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "web" / "templates",
     PACKAGE / "identity" / "templates",
     PACKAGE / "catalog" / "templates",
+    PACKAGE / "applications" / "templates",
     PACKAGE / "ledger" / "templates",
     PACKAGE / "datahub" / "templates",
     PACKAGE / "payments" / "templates",
@@ -68,7 +73,11 @@ def build_templates() -> Jinja2Templates:
 
 
 def wire_events(platform: Platform) -> None:
-    """Event subscriptions, all of them, in one place (none yet cross module boundaries)."""
+    """Event subscriptions, all of them, in one place."""
+    from onevisit.payments import PaymentSettled
+
+    # a paid bill completes its application: certificates into the wallet
+    platform.bus.subscribe(PaymentSettled, on_payment_settled(platform), name="applications.payment_settled")
 
 
 def periodic_jobs(platform: Platform) -> list[PeriodicJob]:
@@ -79,6 +88,7 @@ def periodic_jobs(platform: Platform) -> list[PeriodicJob]:
         *kernel_jobs.periodic_jobs(platform),
         *ledger_jobs.periodic_jobs(platform),
         *datahub_jobs.periodic_jobs(platform),
+        *applications_jobs.periodic_jobs(platform),
         *credentials_jobs.periodic_jobs(platform),
         *payments_jobs.periodic_jobs(platform),
     ]
@@ -119,6 +129,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.notices.update(datahub_views.NOTICES)
     app.state.notices.update(credentials_views.NOTICES)
     app.state.notices.update(catalog_views.NOTICES)
+    app.state.notices.update(applications_views.NOTICES)
 
     install_error_handlers(app)
     # First: routes are matched in order, and the channels' notifications and payment
@@ -136,6 +147,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(credentials_api.router)
     app.include_router(catalog_views.router)
     app.include_router(catalog_api.router)
+    app.include_router(applications_views.router)
+    app.include_router(applications_api.router)
     app.include_router(citybrain_views.router)
     app.include_router(citybrain_api.router)
     if settings.is_development:

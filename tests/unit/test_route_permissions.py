@@ -220,6 +220,20 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("POST", "/api/v1/catalog/loads"),
         ("GET", "/api/v1/catalog/loads"),
         ("GET", "/api/v1/catalog/loads/{load_id}"),
+        ("GET", "/apply/{code}"),
+        ("POST", "/apply/{code}"),
+        ("GET", "/me/applications"),
+        ("GET", "/me/applications/{number}"),
+        ("POST", "/me/applications/{number}"),
+        ("POST", "/me/applications/{number}/withdraw"),
+        ("GET", "/staff/applications"),
+        ("GET", "/staff/applications/tasks/{task_id}"),
+        ("POST", "/staff/applications/tasks/{task_id}"),
+        ("POST", "/api/v1/applications"),
+        ("GET", "/api/v1/me/applications"),
+        ("GET", "/api/v1/me/applications/{number}"),
+        ("GET", "/api/v1/staff/tasks"),
+        ("POST", "/api/v1/staff/tasks/{task_id}/decision"),
     }
     missing = expected - seen
     assert not missing, f"the walk did not find {sorted(missing)}: it may be passing vacuously"
@@ -251,6 +265,8 @@ def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
     assert names[("GET", "/services/{code}")] == ["public"]
     assert names[("POST", "/staff/catalog/loads")] == ["admin.portal"]
     assert names[("POST", "/api/v1/catalog/loads")] == ["admin.portal"]
+    assert names[("POST", "/me/applications/{number}")] == ["citizen.portal"]
+    assert names[("POST", "/staff/applications/tasks/{task_id}")] == ["staff.portal"]
 
 
 def test_a_route_without_a_requirement_would_be_caught(app: FastAPI) -> None:

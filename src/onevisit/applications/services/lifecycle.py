@@ -78,10 +78,22 @@ def record_history(uow: UnitOfWork, app: Application, action: str, detail: dict[
 # --- start and save --------------------------------------------------------------------------
 
 
-def start(platform: Platform, principal: Principal, code: str, *, ip: str | None = None) -> Application:
+def start(
+    platform: Platform, principal: Principal, code: str, *, idempotency_key: str | None = None, ip: str | None = None
+) -> Application:
     """A draft for service or bundle ``code`` at its current version, pre-filled from the
-    applicant's own record and their datahub records."""
+    applicant's own record and their datahub records. With ``idempotency_key``, a second
+    call with the same key returns the first application instead of starting another."""
     with platform.db.session() as session:
+        if idempotency_key:
+            existing = session.scalar(
+                select(Application).where(
+                    Application.person_id == principal.person_id, Application.idempotency_key == idempotency_key
+                )
+            )
+            if existing is not None:
+                session.expunge(existing)
+                return existing
         entry = catalog.get_entry(session, code)
         matter = matters.matter_of(session, entry)
         applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
@@ -106,6 +118,7 @@ def start(platform: Platform, principal: Principal, code: str, *, ip: str | None
             reason="",
             created_at=now,
             updated_at=now,
+            idempotency_key=idempotency_key,
         )
         uow.session.add(app)
         uow.session.flush()
@@ -263,25 +276,29 @@ def submit(
         matter = matter_for(session, app)
         applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
     records = matters.read_dossier(platform, matter, applicant, number)
-    with platform.uow(principal, ip=ip) as uow:
-        app = find_own(uow.session, principal, number)
-        if app.status not in ("draft", "supplement_requested"):
-            uow.session.expunge(app)
-            return app
-        supplementing = app.status == "supplement_requested"
-        decided = _submit(
-            uow,
-            app,
-            matter,
-            applicant=applicant,
-            records=records,
-            values=values,
-            commitments=commitments,
-            uploads=uploads,
-            supplementing=supplementing,
-        )
-        uow.session.flush()
-        uow.session.expunge(decided)
+    try:
+        with platform.uow(principal, ip=ip) as uow:
+            app = find_own(uow.session, principal, number)
+            if app.status not in ("draft", "supplement_requested"):
+                uow.session.expunge(app)
+                return app
+            supplementing = app.status == "supplement_requested"
+            decided = _submit(
+                uow,
+                app,
+                matter,
+                applicant=applicant,
+                records=records,
+                values=values,
+                commitments=commitments,
+                uploads=uploads,
+                supplementing=supplementing,
+            )
+            uow.session.flush()
+            uow.session.expunge(decided)
+    except (ValidationFailed, InvalidInput):
+        save(platform, principal, number, values, commitments=commitments, ip=ip)  # the input is kept
+        raise
     return decided
 
 
@@ -318,7 +335,7 @@ def _submit(
             ApplicationError.NOT_ELIGIBLE,
             _NOT_ELIGIBLE,
             params={"conditions": "; ".join(c.message.get("en") for c in failing)},
-            fields=[FieldError("eligibility", c.message.en) for c in failing],
+            fields=[FieldError("eligibility", c.message.en, {"zh": c.message.zh}) for c in failing],
         )
     stored = {
         f.material_code
@@ -349,7 +366,7 @@ def _submit(
             ApplicationError.CHECKS_FAILED,
             _CHECKS,
             params={"conditions": "; ".join(c.message.get("en") for c in failed_checks)},
-            fields=[FieldError("checks", c.message.en) for c in failed_checks],
+            fields=[FieldError("checks", c.message.en, {"zh": c.message.zh}) for c in failed_checks],
         )
     app.materials = resolved
     app.outcome = {"record": _jsonable(record)}
