@@ -28,7 +28,9 @@ async def apply(body: ApplyIn, request: Request, principal: Principal = Depends(
     ip = client_ip(request)
 
     def run() -> tuple[ApplicationOut, bool]:
-        app = lifecycle.start(platform, principal, body.service, idempotency_key=body.idempotency_key, ip=ip)
+        app = lifecycle.start(
+            platform, principal, body.service, idempotency_key=body.idempotency_key, prefill=False, ip=ip
+        )
         again = app.status != "draft"
         if not again:
             app = lifecycle.submit(platform, principal, app.number, body.form, commitments=body.commitments, ip=ip)

@@ -63,8 +63,18 @@ def find_own(session: Session, principal: Principal, number: str) -> Application
     return app
 
 
+_MATTERS: dict[tuple[str, int], Matter] = {}
+
+
 def matter_for(session: Session, app: Application) -> Matter:
-    return matters.matter_of(session, catalog.entry_by_version_id(session, app.version_id))
+    """The matter at the application's version (parsed once: a version never changes)."""
+    key = (str(session.get_bind().engine.url), app.version_id)
+    found = _MATTERS.get(key)
+    if found is None:
+        if len(_MATTERS) > 2000:
+            _MATTERS.clear()
+        found = _MATTERS[key] = matters.matter_of(session, catalog.entry_by_version_id(session, app.version_id))
+    return found
 
 
 def record_history(uow: UnitOfWork, app: Application, action: str, detail: dict[str, Any] | None = None) -> None:
@@ -79,7 +89,13 @@ def record_history(uow: UnitOfWork, app: Application, action: str, detail: dict[
 
 
 def start(
-    platform: Platform, principal: Principal, code: str, *, idempotency_key: str | None = None, ip: str | None = None
+    platform: Platform,
+    principal: Principal,
+    code: str,
+    *,
+    idempotency_key: str | None = None,
+    prefill: bool = True,
+    ip: str | None = None,
 ) -> Application:
     """A draft for service or bundle ``code`` at its current version, pre-filled from the
     applicant's own record and their datahub records. With ``idempotency_key``, a second
@@ -126,6 +142,10 @@ def start(
         record_history(uow, app, "started", {"version": entry.version})
         uow.audit("applications.started", "application", app.number, {"service": entry.code, "version": entry.version})
         number = app.number
+        if not prefill:  # the caller submits the form at once (the API): one dossier read, at submit
+            uow.session.flush()
+            uow.session.expunge(app)
+            return app
     records = matters.read_dossier(platform, matter, applicant, number)
     values = matters.prefill(platform, matter, applicant, records)
     with platform.uow(principal, ip=ip) as uow:
