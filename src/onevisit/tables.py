@@ -11,7 +11,8 @@ from onevisit.kernel import audit, events, jobs, notify
 from onevisit.kernel.db import Base
 from onevisit.ledger import models as ledger_models
 from onevisit.payments import models as payments_models
+from onevisit.policies import models as policies_models
 
 MODULES = (audit, events, jobs, notify, identity_models, catalog_models, ledger_models, payments_models, datahub_models,
-           credentials_models, applications_models)
+           credentials_models, applications_models, policies_models)
 metadata = Base.metadata

@@ -12,5 +12,6 @@ The public face other modules use::
 """
 
 from onevisit.datahub.services.access import Dossier, Purpose, Record, read
+from onevisit.datahub.services.extracts import Column, enterprise_frame
 
-__all__ = ["Dossier", "Purpose", "Record", "read"]
+__all__ = ["Column", "Dossier", "Purpose", "Record", "enterprise_frame", "read"]

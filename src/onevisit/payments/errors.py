@@ -28,3 +28,6 @@ class PaymentError(ErrorCode):
     RECEIPT_CODE_INVALID = "payments.receipt.code_invalid"
     CLAIMANT_REQUIRED = "payments.claim.enterprise_required"
     STATEMENT_UNAVAILABLE = "payments.statement.unavailable"
+    PAYOUT_INVALID = "payments.payout.invalid"
+    PAYOUT_DUPLICATE = "payments.payout.duplicate"
+    PAYOUT_NOT_FOUND = "payments.payout.not_found"

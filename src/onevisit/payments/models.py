@@ -22,6 +22,7 @@ class BillKind(enum.StrEnum):
     SOCIAL_INSURANCE = "social_insurance"
     TAX = "tax"
     MEDICAL = "medical"
+    CLAWBACK = "clawback"  # a payout found wrong, to be paid back (policies)
 
 
 class BillStatus(enum.StrEnum):
@@ -213,3 +214,32 @@ class Mismatch(Base):
     platform_fen: Mapped[int | None] = mapped_column(BigInteger)
     channel_fen: Mapped[int | None] = mapped_column(BigInteger)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Payout(Base):
+    """Money going OUT: a department pays an enterprise (a subsidy, a refund of contributions).
+
+    The counterpart of a settled order: one per ``(source, reference)``, a negative entry
+    in the settlement journal (kind ``payout``), and a fiscal payment notice (number,
+    verification code, digest registered on the ledger's ``receipts`` log)."""
+
+    __tablename__ = "payment_payouts"
+    __table_args__ = (UniqueConstraint("source", "reference"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    department_id: Mapped[int] = mapped_column(BigId, ForeignKey("departments.id"), index=True)
+    payee_enterprise_id: Mapped[int] = mapped_column(BigId, ForeignKey("enterprises.id"), index=True)
+    payee_name: Mapped[str] = mapped_column(String(128))
+    #: The enterprise's settlement account as the treasury knows it, masked.
+    payee_account: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(64))
+    verify_code: Mapped[str] = mapped_column(String(16))
+    paid_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    #: SHA-256 of the notice's canonical record, as registered on the ledger.
+    digest: Mapped[str] = mapped_column(String(64))
+    ledger_index: Mapped[int | None] = mapped_column(BigInteger, index=True)

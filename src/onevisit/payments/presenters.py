@@ -19,6 +19,7 @@ KIND_LABELS: Mapping[str, str] = {
     "social_insurance": N_("Social insurance contribution"),
     "tax": N_("Tax"),
     "medical": N_("Medical bill"),
+    "clawback": N_("Repayment of a subsidy"),
 }
 
 STATUS_LABELS: Mapping[str, str] = {

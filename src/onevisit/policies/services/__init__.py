@@ -1,0 +1,2 @@
+"""Policy actions: ``drafting`` (draft, publish, close), ``matching`` (all enterprises →
+offers + SMS), ``offers`` (confirmation within budget, payout, clawback, who sees what)."""
