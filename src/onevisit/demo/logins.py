@@ -54,7 +54,7 @@ def _clerk(
 
 
 #: Household 0 is the citizen's family: rows 0 (citizen), 1 (spouse, who runs the demo
-#: enterprise) and 2 (their child, who has no login). Rows 3–9 are single adults on staff.
+#: enterprise) and 2 (their child, who has no login). Rows 3–10 are single adults on staff.
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin(
         key="citizen", label="Citizen", row=0, gender="M", household_region="330106",
@@ -82,6 +82,9 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         birth_region="330106", birth_date=dt.date(1980, 5, 1), sequence=713, password=ADMIN_PASSWORD,
         department_code="ZJ-BDB", role=Role.ADMINISTRATOR, title="系统管理员",
     ),
+    # gas and broadband transfers of the second-hand housing bundle are reviewed here
+    _clerk(10, "clerk-eit", "Clerk, economy and information technology", "ZJ-EIT",
+           gender="F", region="330105", birth=dt.date(1993, 7, 9), seq=824),
 )
 
 #: Rows of household 0 and how many single adults follow it: the generator reserves them.
