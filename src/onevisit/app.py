@@ -44,6 +44,8 @@ from onevisit.ledger.signer import start_head_signer
 from onevisit.payments import api as payments_api
 from onevisit.payments import jobs as payments_jobs
 from onevisit.payments import views as payments_views
+from onevisit.policies import api as policies_api
+from onevisit.policies import views as policies_views
 from onevisit.web import views as web_views
 
 PACKAGE = Path(__file__).resolve().parent
@@ -58,6 +60,7 @@ TEMPLATE_DIRS = [
     PACKAGE / "ledger" / "templates",
     PACKAGE / "datahub" / "templates",
     PACKAGE / "payments" / "templates",
+    PACKAGE / "policies" / "templates",
     PACKAGE / "credentials" / "templates",
     PACKAGE / "citybrain" / "templates",
 ]
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.state.notices.update(credentials_views.NOTICES)
     app.state.notices.update(catalog_views.NOTICES)
     app.state.notices.update(applications_views.NOTICES)
+    app.state.notices.update(policies_views.NOTICES)
 
     install_error_handlers(app)
     # First: routes are matched in order, and the channels' notifications and payment
@@ -156,6 +160,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app.include_router(catalog_api.router)
     app.include_router(applications_views.router)
     app.include_router(applications_api.router)
+    app.include_router(policies_views.router)
+    app.include_router(policies_api.router)
     app.include_router(citybrain_views.router)
     app.include_router(citybrain_api.router)
     if settings.is_development:

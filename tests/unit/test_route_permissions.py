@@ -234,6 +234,28 @@ def test_the_walk_finds_the_routes_we_know_of(app: FastAPI) -> None:
         ("GET", "/api/v1/me/applications/{number}"),
         ("GET", "/api/v1/staff/tasks"),
         ("POST", "/api/v1/staff/tasks/{task_id}/decision"),
+        ("GET", "/policies/offers"),
+        ("GET", "/policies/offers/{number}"),
+        ("POST", "/policies/offers/{number}/confirm"),
+        ("POST", "/staff/policies/offers/{number}/clawback"),
+        ("GET", "/staff/policies"),
+        ("GET", "/staff/policies/new"),
+        ("POST", "/staff/policies"),
+        ("GET", "/staff/policies/{code}"),
+        ("POST", "/staff/policies/{code}/publish"),
+        ("POST", "/staff/policies/{code}/match"),
+        ("POST", "/staff/policies/{code}/close"),
+        ("GET", "/api/v1/policies"),
+        ("POST", "/api/v1/policies"),
+        ("GET", "/api/v1/policies/{code}"),
+        ("POST", "/api/v1/policies/{code}/publish"),
+        ("POST", "/api/v1/policies/{code}/close"),
+        ("POST", "/api/v1/policies/{code}/match"),
+        ("GET", "/api/v1/policies/{code}/offers"),
+        ("GET", "/api/v1/policies/offers/mine"),
+        ("GET", "/api/v1/policies/offers/{number}"),
+        ("POST", "/api/v1/policies/offers/{number}/confirm"),
+        ("POST", "/api/v1/policies/offers/{number}/clawback"),
     }
     missing = expected - seen
     assert not missing, f"the walk did not find {sorted(missing)}: it may be passing vacuously"
@@ -267,6 +289,8 @@ def test_the_requirements_found_are_the_ones_declared(app: FastAPI) -> None:
     assert names[("POST", "/api/v1/catalog/loads")] == ["admin.portal"]
     assert names[("POST", "/me/applications/{number}")] == ["citizen.portal"]
     assert names[("POST", "/staff/applications/tasks/{task_id}")] == ["staff.portal"]
+    assert names[("POST", "/policies/offers/{number}/confirm")] == ["login"]
+    assert names[("POST", "/api/v1/policies/offers/{number}/clawback")] == ["payments.manage"]
 
 
 def test_a_route_without_a_requirement_would_be_caught(app: FastAPI) -> None:

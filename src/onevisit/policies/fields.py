@@ -5,8 +5,9 @@ enterprise has a record of an item at all); ``industry`` and ``region_code`` com
 enterprise register (``identity``). Employee facts arrive aggregated per enterprise by the
 department that holds them (insured employees, young employees from social insurance).
 The register also gives ``employees`` and ``established_on`` (the datahub's business
-registration and size items are copies of the same register). A rule naming anything else is refused by the rules module with its pointed error
-("unknown field … did you mean …").
+registration and size items are copies of the same register). A rule naming anything
+else is refused by the rules module with its pointed error ("unknown field … did you
+mean …").
 """
 
 from __future__ import annotations

@@ -56,7 +56,10 @@ def department_id(platform: Platform, code: str = "ZJ-HRSS") -> int:
 def staff(platform: Platform, code: str = "ZJ-HRSS", *, admin: bool = True) -> Principal:
     perms = {"staff.portal"} | ({"payments.manage"} if admin else set())
     return Principal(
-        kind=ActorKind.STAFF, account_id=None, display_name="clerk", department_id=department_id(platform, code),
+        kind=ActorKind.STAFF,
+        account_id=None,
+        display_name="clerk",
+        department_id=department_id(platform, code),
         permissions=frozenset(perms),
     )
 
@@ -69,9 +72,16 @@ def make_firm(
         person = uow.session.get(Person, rep.id)
         assert person is not None
         enterprise = people.register_enterprise(
-            uow, credit_code=credit_code(), name=name, kind="limited_company", legal_rep=person,
-            region_code="330106", industry="I", registered_capital_fen=100_000_000,
-            established_on=dt.date(2018, 3, 1), employees=employees,
+            uow,
+            credit_code=credit_code(),
+            name=name,
+            kind="limited_company",
+            legal_rep=person,
+            region_code="330106",
+            industry="I",
+            registered_capital_fen=100_000_000,
+            established_on=dt.date(2018, 3, 1),
+            employees=employees,
         )
     return Firm(enterprise, rep, number, account)
 
@@ -91,8 +101,11 @@ def load_facts(platform: Platform, facts: dict[str, dict[str, dict[str, Any]]]) 
 def insurance(insured: int, **more: int) -> dict[str, Any]:
     return {
         "hrss.enterprise_insurance": {
-            "insured_employees": insured, "insured_last_year": insured, "young_employees": more.get("young", 0),
-            "layoffs": more.get("layoffs", 0), "unemployment_contributions_fen": insured * 36_000,
+            "insured_employees": insured,
+            "insured_last_year": insured,
+            "young_employees": more.get("young", 0),
+            "layoffs": more.get("layoffs", 0),
+            "unemployment_contributions_fen": insured * 36_000,
         }
     }
 
@@ -110,8 +123,13 @@ def published_policy(
         create_policy(
             uow,
             PolicyDraft(
-                code=code, title="小微企业员工租房补贴", eligibility=eligibility, benefit=benefit,
-                budget_fen=budget_fen, starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2026, 12, 31),
+                code=code,
+                title="小微企业员工租房补贴",
+                eligibility=eligibility,
+                benefit=benefit,
+                budget_fen=budget_fen,
+                starts_on=dt.date(2026, 1, 1),
+                ends_on=dt.date(2026, 12, 31),
                 recurrence=recurrence,
             ),
         )

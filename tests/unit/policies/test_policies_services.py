@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from onevisit.identity.services.agents import authorise_agent
 from onevisit.kernel.audit import AuditEvent
-from onevisit.kernel.errors import Conflict, NotFound, Forbidden, ValidationFailed
+from onevisit.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from onevisit.kernel.notify import DevMessage
 from onevisit.kernel.platform import Platform
 from onevisit.ledger.models import LedgerEntry
@@ -38,8 +38,13 @@ def province(platform: Platform) -> Platform:
 
 def _draft(**changes: object) -> PolicyDraft:
     values: dict[str, object] = {
-        "code": "rent-2026", "title": "租房补贴", "eligibility": "employees >= 5", "benefit": "100000",
-        "budget_fen": 1_000_000, "starts_on": dt.date(2026, 1, 1), "ends_on": dt.date(2026, 12, 31),
+        "code": "rent-2026",
+        "title": "租房补贴",
+        "eligibility": "employees >= 5",
+        "benefit": "100000",
+        "budget_fen": 1_000_000,
+        "starts_on": dt.date(2026, 1, 1),
+        "ends_on": dt.date(2026, 12, 31),
     }
     values.update(changes)
     return PolicyDraft(**values)  # type: ignore[arg-type]
@@ -53,8 +58,13 @@ def test_bad_drafts_are_refused_with_every_problem_named(province: Platform) -> 
     with pytest.raises(ValidationFailed) as caught, province.uow(staff(province)) as uow:
         create_policy(
             uow,
-            _draft(budget_fen=-1, starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 5, 1),
-                   eligibility="employes >= 10 AND industry > 5", benefit="industry"),
+            _draft(
+                budget_fen=-1,
+                starts_on=dt.date(2026, 6, 1),
+                ends_on=dt.date(2026, 5, 1),
+                eligibility="employes >= 10 AND industry > 5",
+                benefit="industry",
+            ),
         )
     fields = _fields(caught.value)
     assert fields["budget"] == "The budget cannot be negative."

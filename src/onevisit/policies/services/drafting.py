@@ -215,12 +215,15 @@ def close(uow: UnitOfWork, code: str) -> Policy:
     policy = policy_for_staff(uow.session, uow.actor, code, for_update=True)
     if policy.status != PolicyStatus.PUBLISHED:
         raise Conflict(PolicyError.NOT_PUBLISHED, N_("Only a published policy can be closed."))
-    withdrawn = uow.session.execute(
-        update(Offer)
-        .where(Offer.policy_id == policy.id, Offer.status == OfferStatus.OFFERED)
-        .values(status=OfferStatus.WITHDRAWN)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    withdrawn = len(
+        uow.session.execute(
+            update(Offer)
+            .where(Offer.policy_id == policy.id, Offer.status == OfferStatus.OFFERED)
+            .values(status=OfferStatus.WITHDRAWN)
+            .returning(Offer.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    )
     now = uow.clock.now()
     policy.status = PolicyStatus.CLOSED
     policy.closed_at = policy.updated_at = now

@@ -100,7 +100,7 @@ def offers_of(
             .where(Offer.enterprise_id.in_(sorted(ids)))
             .order_by(Offer.created_at.desc(), Offer.id.desc())
             .limit(500)
-        ).tuples()
+        )
     ]
 
 
@@ -353,4 +353,4 @@ def offers_of_policy(
     )
     if status:
         query = query.where(Offer.status == status)
-    return [(o, e) for o, e in session.execute(query.order_by(Offer.id).limit(limit)).tuples()]
+    return [(o, e) for o, e in session.execute(query.order_by(Offer.id).limit(limit))]
