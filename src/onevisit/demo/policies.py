@@ -86,58 +86,108 @@ class DemoPolicy:
 
 DEMO_POLICIES: tuple[DemoPolicy, ...] = (
     DemoPolicy(
-        "ZJ-HRSS", "rent-subsidy", "小微企业员工租房补贴", "每名参保职工补贴500元，每家企业最高5万元。",
+        "ZJ-HRSS",
+        "rent-subsidy",
+        "小微企业员工租房补贴",
+        "每名参保职工补贴500元，每家企业最高5万元。",
         "employees BETWEEN 5 AND 300 AND insured_employees >= 0.8 * employees AND region_code LIKE '33%'",
-        "LEAST(insured_employees * 50000, 5000000)", 50_000_000, legal_basis="浙人社发〔2026〕12号",
+        "LEAST(insured_employees * 50000, 5000000)",
+        50_000_000,
+        legal_basis="浙人社发〔2026〕12号",
     ),
     DemoPolicy(
-        "ZJ-HRSS", "stable-jobs-refund", "失业保险稳岗返还", "不裁员或少裁员的企业，返还上年失业保险费的60%（大型企业30%）。",
+        "ZJ-HRSS",
+        "stable-jobs-refund",
+        "失业保险稳岗返还",
+        "不裁员或少裁员的企业，返还上年失业保险费的60%（大型企业30%）。",
         "layoffs = 0 AND insured_employees >= 1 AND unemployment_contributions_fen > 0",
         "CASE WHEN employees <= 300 THEN FLOOR(unemployment_contributions_fen * 0.6) "
         "ELSE FLOOR(unemployment_contributions_fen * 0.3) END",
-        80_000_000, legal_basis="人社部发〔2024〕40号",
+        80_000_000,
+        legal_basis="人社部发〔2024〕40号",
     ),
     DemoPolicy(
-        "ZJ-EIT", "rd-incentive", "高新技术企业研发费用补助", "研发投入占营业收入3%以上的高新技术企业，按研发费用10%补助，最高50万元。",
+        "ZJ-EIT",
+        "rd-incentive",
+        "高新技术企业研发费用补助",
+        "研发投入占营业收入3%以上的高新技术企业，按研发费用10%补助，最高50万元。",
         "high_tech AND rd_expense_yuan >= 0.03 * revenue_yuan AND revenue_yuan > 0",
-        "LEAST(FLOOR(rd_expense_yuan * 100 * 0.1), 50000000)", 200_000_000,
+        "LEAST(FLOOR(rd_expense_yuan * 100 * 0.1), 50000000)",
+        200_000_000,
     ),
     DemoPolicy(
-        "ZJ-HRSS", "startup-grant", "初创企业一次性创业补贴", "成立不满3年且吸纳参保就业的初创企业，补贴5000元（3人以上1万元）。",
+        "ZJ-HRSS",
+        "startup-grant",
+        "初创企业一次性创业补贴",
+        "成立不满3年且吸纳参保就业的初创企业，补贴5000元（3人以上1万元）。",
         "YEARS_BETWEEN(established_on, TODAY()) < 3 AND insured_employees >= 1",
-        "CASE WHEN insured_employees >= 3 THEN 1000000 ELSE 500000 END", 20_000_000,
+        "CASE WHEN insured_employees >= 3 THEN 1000000 ELSE 500000 END",
+        20_000_000,
     ),
     DemoPolicy(
-        "ZJ-FIN", "hardship-relief", "困难小微企业纾困资金", "营业收入同比下降20%以上且未裁员的小微企业，每名参保职工1000元，最高2万元。",
+        "ZJ-FIN",
+        "hardship-relief",
+        "困难小微企业纾困资金",
+        "营业收入同比下降20%以上且未裁员的小微企业，每名参保职工1000元，最高2万元。",
         "employees < 100 AND revenue_yuan < 0.8 * revenue_last_year_yuan AND layoffs = 0",
-        "LEAST(insured_employees * 100000, 2000000)", 10_000_000,
+        "LEAST(insured_employees * 100000, 2000000)",
+        10_000_000,
     ),
     DemoPolicy(
-        "ZJ-HRSS", "youth-hiring", "吸纳青年就业补贴", "吸纳35岁以下青年参保就业3人以上的企业，每人1500元，每年最高3万元。",
-        "young_employees >= 3", "LEAST(young_employees * 150000, 3000000)", 30_000_000, recurrence="yearly",
+        "ZJ-HRSS",
+        "youth-hiring",
+        "吸纳青年就业补贴",
+        "吸纳35岁以下青年参保就业3人以上的企业，每人1500元，每年最高3万元。",
+        "young_employees >= 3",
+        "LEAST(young_employees * 150000, 3000000)",
+        30_000_000,
+        recurrence="yearly",
     ),
     DemoPolicy(
-        "ZJ-COM", "export-insurance", "外贸企业出口信用保险补助", "已备案外贸企业，按营业收入0.1%补助，最高10万元。",
-        "foreign_trade AND revenue_yuan >= 1000000", "LEAST(FLOOR(revenue_yuan * 100 * 0.001), 10000000)", 30_000_000,
+        "ZJ-COM",
+        "export-insurance",
+        "外贸企业出口信用保险补助",
+        "已备案外贸企业，按营业收入0.1%补助，最高10万元。",
+        "foreign_trade AND revenue_yuan >= 1000000",
+        "LEAST(FLOOR(revenue_yuan * 100 * 0.001), 10000000)",
+        30_000_000,
     ),
     DemoPolicy(
-        "ZJ-EIT", "srdi-reward", "专精特新中小企业奖励", "国家级奖励100万元，省级奖励30万元。",
+        "ZJ-EIT",
+        "srdi-reward",
+        "专精特新中小企业奖励",
+        "国家级奖励100万元，省级奖励30万元。",
         "srdi_level IS NOT NULL AND NOT COALESCE(black_list, FALSE)",
-        "CASE WHEN srdi_level = '国家级' THEN 100000000 ELSE 30000000 END", 100_000_000,
+        "CASE WHEN srdi_level = '国家级' THEN 100000000 ELSE 30000000 END",
+        100_000_000,
     ),
     DemoPolicy(
-        "ZJ-TAX", "a-taxpayer-reward", "纳税信用A级小微企业奖励", "纳税信用A级、纳税5万元以上的小微企业，按纳税额2%奖励，最高2万元。",
+        "ZJ-TAX",
+        "a-taxpayer-reward",
+        "纳税信用A级小微企业奖励",
+        "纳税信用A级、纳税5万元以上的小微企业，按纳税额2%奖励，最高2万元。",
         "tax_rating = 'A' AND employees < 100 AND tax_paid_yuan >= 50000",
-        "LEAST(FLOOR(tax_paid_yuan * 100 * 0.02), 2000000)", 10_000_000,
+        "LEAST(FLOOR(tax_paid_yuan * 100 * 0.02), 2000000)",
+        10_000_000,
     ),
     DemoPolicy(
-        "ZJ-FIN", "sme-rent-relief", "小微企业房租补贴（按季）", "小微企业按季度获得房租10%的补贴，每季最高3万元。",
+        "ZJ-FIN",
+        "sme-rent-relief",
+        "小微企业房租补贴（按季）",
+        "小微企业按季度获得房租10%的补贴，每季最高3万元。",
         "size_class IN ('micro', 'small') AND rent_yuan > 0 AND NOT COALESCE(black_list, FALSE)",
-        "LEAST(FLOOR(rent_yuan * 100 * 0.1 / 4), 3000000)", 40_000_000, recurrence="quarterly",
+        "LEAST(FLOOR(rent_yuan * 100 * 0.1 / 4), 3000000)",
+        40_000_000,
+        recurrence="quarterly",
     ),
     DemoPolicy(
-        "ZJ-EE", "green-manufacturing", "绿色制造企业奖励", "营业收入500万元以上、纳税信用A或B级的制造业企业，奖励20万元。",
-        "industry = 'C' AND revenue_yuan >= 5000000 AND tax_rating IN ('A', 'B')", "20000000", 50_000_000,
+        "ZJ-EE",
+        "green-manufacturing",
+        "绿色制造企业奖励",
+        "营业收入500万元以上、纳税信用A或B级的制造业企业，奖励20万元。",
+        "industry = 'C' AND revenue_yuan >= 5000000 AND tax_rating IN ('A', 'B')",
+        "20000000",
+        50_000_000,
     ),
 )
 
@@ -156,13 +206,25 @@ def ensure_policy_items(uow: UnitOfWork) -> dict[str, CatalogItem]:
         item = uow.session.scalar(select(CatalogItem).where(CatalogItem.code == code))
         if item is None:
             source = catalogue.register_source(
-                uow, department_code=department, code=f"{code}.db", name=en, connector="own_table",
+                uow,
+                department_code=department,
+                code=f"{code}.db",
+                name=en,
+                connector="own_table",
                 config={"table": "datahub_records"},
             )
             item = catalogue.register_item(
-                uow, source_code=source.code, code=code, name_zh=zh, name_en=en, subject_kind="enterprise",
-                sharing="unconditional", frequency="yearly",
-                fields=[{"name": n, "type": t, "label_zh": z, "label_en": e, "required": True} for n, t, z, e in fields],
+                uow,
+                source_code=source.code,
+                code=code,
+                name_zh=zh,
+                name_en=en,
+                subject_kind="enterprise",
+                sharing="unconditional",
+                frequency="yearly",
+                fields=[
+                    {"name": n, "type": t, "label_zh": z, "label_en": e, "required": True} for n, t, z, e in fields
+                ],
             )
         found[code] = item
     return found
@@ -196,13 +258,29 @@ def enterprise_fact_rows(
     for i, firm in enumerate(firms):
         key = str(firm[0]).encode("ascii")
         out["hrss.enterprise_insurance"].append(
-            (key, {"insured_employees": int(insured[i]), "insured_last_year": int(last_year[i]),
-                   "young_employees": int(young[i]), "layoffs": int(layoffs[i]),
-                   "unemployment_contributions_fen": int(contributions[i])})
+            (
+                key,
+                {
+                    "insured_employees": int(insured[i]),
+                    "insured_last_year": int(last_year[i]),
+                    "young_employees": int(young[i]),
+                    "layoffs": int(layoffs[i]),
+                    "unemployment_contributions_fen": int(contributions[i]),
+                },
+            )
         )
         out["tax.enterprise_finance"].append(
-            (key, {"year": year - 1, "revenue_yuan": int(revenue[i]), "revenue_last_year_yuan": int(revenue_before[i]),
-                   "rd_expense_yuan": int(rd[i]), "tax_paid_yuan": int(tax[i]), "rent_yuan": int(rent[i])})
+            (
+                key,
+                {
+                    "year": year - 1,
+                    "revenue_yuan": int(revenue[i]),
+                    "revenue_last_year_yuan": int(revenue_before[i]),
+                    "rd_expense_yuan": int(rd[i]),
+                    "tax_paid_yuan": int(tax[i]),
+                    "rent_yuan": int(rent[i]),
+                },
+            )
         )
         if high_tech[i]:
             out["eit.high_tech_enterprise"].append(
@@ -214,7 +292,9 @@ def enterprise_fact_rows(
 def department_actor(uow: UnitOfWork, code: str) -> Principal:
     department_id = uow.session.scalar(select(Department.id).where(Department.code == code))
     return Principal(
-        kind=ActorKind.SYSTEM, display_name=f"demo-seed {code}", permissions=frozenset({"*"}),
+        kind=ActorKind.SYSTEM,
+        display_name=f"demo-seed {code}",
+        permissions=frozenset({"*"}),
         department_id=department_id,
     )
 
@@ -225,9 +305,9 @@ def seed_policies(platform: Platform, *, seed: int) -> PoliciesSeedReport:
     started = time.perf_counter()
     today = platform.clock.now().date()
     with platform.db.engine.connect() as conn:
-        firms = [tuple(r) for r in conn.execute(
-            text("SELECT credit_code, employees, industry FROM enterprises ORDER BY id")
-        )]
+        firms = [
+            tuple(r) for r in conn.execute(text("SELECT credit_code, employees, industry FROM enterprises ORDER BY id"))
+        ]
     with platform.uow(system_actor("demo-seed")) as uow:
         items = ensure_policy_items(uow)
         rows = enterprise_fact_rows(np.random.default_rng([seed, 8]), firms, today.year)
@@ -244,10 +324,16 @@ def seed_policies(platform: Platform, *, seed: int) -> PoliciesSeedReport:
             create_policy(
                 uow,
                 PolicyDraft(
-                    code=code, title=f"{today.year}年{spec.title}", summary=spec.summary,
-                    eligibility=spec.eligibility, benefit=spec.benefit, budget_fen=spec.budget_yuan * 100,
-                    starts_on=dt.date(today.year, 1, 1), ends_on=dt.date(today.year, 12, 31),
-                    recurrence=spec.recurrence, legal_basis=spec.legal_basis,
+                    code=code,
+                    title=f"{today.year}年{spec.title}",
+                    summary=spec.summary,
+                    eligibility=spec.eligibility,
+                    benefit=spec.benefit,
+                    budget_fen=spec.budget_yuan * 100,
+                    starts_on=dt.date(today.year, 1, 1),
+                    ends_on=dt.date(today.year, 12, 31),
+                    recurrence=spec.recurrence,
+                    legal_basis=spec.legal_basis,
                 ),
             )
             publish(uow, code)

@@ -136,6 +136,9 @@ def seed_province(
     from onevisit.demo.catalog import seed_catalog  # the services and bundles, from YAML (docs/catalog.md)
 
     report.timings.update(seed_catalog(platform).timings)
+    from onevisit.demo.policies import seed_policies  # policies matched to every enterprise (docs/policies.md)
+
+    report.timings.update(seed_policies(platform, seed=seed).timings)
     return report
 
 

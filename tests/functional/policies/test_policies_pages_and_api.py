@@ -48,14 +48,8 @@ def _policy_body(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def test_publish_match_confirm_and_audit_through_pages_and_api(platform: Platform, client: Browser) -> None:
-    setup_departments(platform)
-    firm = make_firm(platform, name="杭州小微科技有限公司", employees=10)
-    other = make_firm(platform, name="杭州参保不足有限公司", employees=20, rep_name="李法人")
-    load_facts(platform, {firm.enterprise.credit_code: insurance(10), other.enterprise.credit_code: insurance(5)})
-    _, admin_number, _ = make_clerk(platform, _department(platform), role="department_admin", name="王处长")
-
-    # --- the department drafts through the page: bad input first, then good
+def _draft_through_the_page(client: Browser, admin_number: str) -> None:
+    """Bad input first (every problem named, the input kept), then a good draft."""
     client.login(admin_number)
     new = client.get("/staff/policies/new")
     assert "insured_employees" in new.text  # the facts a rule may use are listed
@@ -78,6 +72,16 @@ def test_publish_match_confirm_and_audit_through_pages_and_api(platform: Platfor
     form.update(eligibility=RENT_RULE, budget="100,000", starts_on="2026-01-01", ends_on="2026-12-31")
     made = client.submit("/staff/policies/new", "/staff/policies", form, follow_redirects=False)
     assert made.status_code == 303 and made.headers["location"].startswith("/staff/policies/rent-subsidy-2026")
+
+
+def test_publish_match_confirm_and_audit_through_pages_and_api(platform: Platform, client: Browser) -> None:
+    setup_departments(platform)
+    firm = make_firm(platform, name="杭州小微科技有限公司", employees=10)
+    other = make_firm(platform, name="杭州参保不足有限公司", employees=20, rep_name="李法人")
+    load_facts(platform, {firm.enterprise.credit_code: insurance(10), other.enterprise.credit_code: insurance(5)})
+    _, admin_number, _ = make_clerk(platform, _department(platform), role="department_admin", name="王处长")
+
+    _draft_through_the_page(client, admin_number)
     page = client.get("/staff/policies/rent-subsidy-2026")
     assert "¥100,000.00" in page.text
     client.submit("/staff/policies/rent-subsidy-2026", "/staff/policies/rent-subsidy-2026/publish", {})
