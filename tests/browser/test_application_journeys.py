@@ -42,6 +42,42 @@ def _status_becomes(page: Page, text: str, timeout: float = 15.0) -> None:
     expect(page.locator("#status")).to_have_text(text)
 
 
+def _fill_in_the_bundle_form(page: Page, *, seller_number: str) -> None:
+    """Pre-filled from the filed contract and the marriage record; no file to upload."""
+    expect(page.locator("#field-contract_no")).to_have_value("HZ2026-000123")
+    expect(page.locator("#field-price_yuan")).to_have_value("2400000")
+    expect(page.locator("#field-co_owner")).to_have_value("李华")
+    page.locator("#field-seller_name").fill("张三")
+    page.locator("#field-seller_id_number").fill(seller_number)
+    page.locator("#field-location").fill("杭州市西湖区文三路1号")
+    page.locator("#field-area_m2").fill("88")
+    page.get_by_label("水、电、气、网全部").check()
+    page.get_by_role("button", name="提交申请").click()
+
+
+def _clerk_approves(browser: Browser, url: str, clerk_number: str, number: str) -> None:
+    """The clerk signs in, opens the inbox from the workspace and approves each of their steps."""
+    context = browser.new_context(locale="zh-CN")
+    clerk = context.new_page()
+    clerk.set_default_timeout(10_000)
+    _login(clerk, url, clerk_number, "/me")
+    clerk.goto(url + "/staff")
+    expect(clerk.get_by_role("heading", level=1)).to_have_text("工作台")
+    clerk.get_by_role("link", name="待审批的申请").click()
+    expect(clerk.get_by_role("heading", level=1)).to_have_text("待审批的申请")
+    expect(clerk.locator("#inbox tr", has_text=number).first).to_contain_text("审核中")
+    count = clerk.locator("#inbox a", has_text=number).count()
+    assert count >= 1, clerk_number
+    for _ in range(count):
+        clerk.locator("#inbox a", has_text=number).first.click()
+        expect(clerk.get_by_role("heading", level=1)).to_have_text(f"审核 {number}")
+        clerk.get_by_label("本环节审核通过").check()
+        clerk.get_by_role("button", name="提交审核意见").click()
+        expect(clerk.get_by_text("审核意见已记录，并已通知申请人。")).to_be_visible()
+    expect(clerk.locator("#inbox a", has_text=number)).to_have_count(0)
+    context.close()
+
+
 def test_the_housing_bundle_without_an_upload_reviewed_paid_and_in_the_wallet(
     platform: Platform, live_server: LiveServer, page: Page, browser: Browser
 ) -> None:
@@ -60,17 +96,7 @@ def test_the_housing_bundle_without_an_upload_reviewed_paid_and_in_the_wallet(
         number = re.search(r"/me/applications/(A\d+)", page.url).group(1)  # type: ignore[union-attr]
         expect(page.get_by_role("heading", level=1)).to_have_text(BUNDLE)
 
-        # Pre-filled from the filed contract and the marriage record; no file to upload.
-        expect(page.locator("#field-contract_no")).to_have_value("HZ2026-000123")
-        expect(page.locator("#field-price_yuan")).to_have_value("2400000")
-        expect(page.locator("#field-co_owner")).to_have_value("李华")
-        page.locator("#field-seller_name").fill("张三")
-        page.locator("#field-seller_id_number").fill(province.clerks["ZJ-PSB"][0])
-        page.locator("#field-location").fill("杭州市西湖区文三路1号")
-        page.locator("#field-area_m2").fill("88")
-        page.get_by_label("水、电、气、网全部").check()
-        page.get_by_role("button", name="提交申请").click()
-
+        _fill_in_the_bundle_form(page, seller_number=province.clerks["ZJ-PSB"][0])
         expect(page.get_by_text("申请已提交。")).to_be_visible()
         expect(page.locator("#status")).to_have_text("审核中")
         materials = page.locator("#materials li")
@@ -85,25 +111,7 @@ def test_the_housing_bundle_without_an_upload_reviewed_paid_and_in_the_wallet(
 
         # A clerk of each department finds the application in the inbox and approves.
         for department in ("ZJ-HURD", "ZJ-TAX", "ZJ-NR", "ZJ-EIT"):
-            context = browser.new_context(locale="zh-CN")
-            clerk = context.new_page()
-            clerk.set_default_timeout(10_000)
-            _login(clerk, url, province.clerks[department][0], "/me")
-            clerk.goto(url + "/staff")
-            expect(clerk.get_by_role("heading", level=1)).to_have_text("工作台")
-            clerk.get_by_role("link", name="待审批的申请").click()
-            expect(clerk.get_by_role("heading", level=1)).to_have_text("待审批的申请")
-            links = clerk.locator("#inbox a", has_text=number)
-            count = links.count()
-            assert count >= 1, department
-            for _ in range(count):
-                clerk.locator("#inbox a", has_text=number).first.click()
-                expect(clerk.get_by_role("heading", level=1)).to_have_text(f"审核 {number}")
-                clerk.get_by_label("本环节审核通过").check()
-                clerk.get_by_role("button", name="提交审核意见").click()
-                expect(clerk.get_by_text("审核意见已记录，并已通知申请人。")).to_be_visible()
-            expect(clerk.locator("#inbox a", has_text=number)).to_have_count(0)
-            context.close()
+            _clerk_approves(browser, url, province.clerks[department][0], number)
 
         # Approved by all four: one bill for every fee, paid on the channel's page.
         page.reload()

@@ -154,7 +154,8 @@ def inbox_page(
         rows = review.inbox(session, principal, now, show=show)
         counts = {key: len(review.inbox(session, principal, now, show=key)) for key in ("open", "due_soon", "overdue")}
         names = presenters.service_names(session, [r.application.service_code for r in rows], language_of(request))
-    return render(request, "applications/inbox.html", {"rows": rows, "show": show, "counts": counts, "names": names})
+    context = {"rows": rows, "show": show, "counts": counts, "names": names, "task_labels": presenters.TASK_LABELS}
+    return render(request, "applications/inbox.html", context)
 
 
 def _task_page(request: Request, principal: Principal, task_id: int, form: FormState, status: int = 200) -> Response:
