@@ -313,7 +313,12 @@ def seed_policies(platform: Platform, *, seed: int) -> PoliciesSeedReport:
         rows = enterprise_fact_rows(np.random.default_rng([seed, 8]), firms, today.year)
         for code, item in items.items():
             records.load(uow, item, rows[code], replace=True)
-        uow.audit("demo.seed_policy_facts", "datahub_items", ",".join(items), {"enterprises": len(firms)})
+        uow.audit(
+            "demo.seed_policy_facts",
+            "datahub_items",
+            "policy-facts",
+            {"items": sorted(items), "enterprises": len(firms)},
+        )
     report.timings["policy-facts"] = time.perf_counter() - started
     started = time.perf_counter()
     for spec in DEMO_POLICIES:

@@ -131,7 +131,7 @@ def enterprise_frame(
     uow.audit(
         "datahub.extracted",
         "datahub_items",
-        ",".join(codes),
+        purpose[:64],
         {
             "purpose": purpose[:200],
             "items": codes,
