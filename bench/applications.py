@@ -163,6 +163,19 @@ def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def fresh_database(url: str) -> str:
+    """On PostgreSQL, a new empty database beside the one named (dropped first if left over)."""
+    from sqlalchemy import create_engine, text
+
+    name = "bench_applications"
+    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
 def prepare(url: str) -> str:
     """Migrates and builds a small province (catalogue, datahub, one citizen); returns the
     citizen's ID number."""
@@ -216,7 +229,7 @@ def measure(args: argparse.Namespace, address: tuple[str, int], headers: list[tu
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database-url", default="", help="a PostgreSQL server (a fresh database is made on it)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
@@ -226,7 +239,7 @@ def main() -> int:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="onevisit-bench-applications-"))
-    url = args.database_url or f"sqlite:///{tmp / 'bench.db'}"
+    url = fresh_database(args.database_url) if args.database_url else f"sqlite:///{tmp / 'bench.db'}"
     number = prepare(url)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

@@ -28,16 +28,19 @@ async def apply(body: ApplyIn, request: Request, principal: Principal = Depends(
     ip = client_ip(request)
 
     def run() -> tuple[ApplicationOut, bool]:
-        app = lifecycle.start(
-            platform, principal, body.service, idempotency_key=body.idempotency_key, prefill=False, ip=ip
+        app, submitted = lifecycle.apply(
+            platform,
+            principal,
+            body.service,
+            body.form,
+            commitments=body.commitments,
+            idempotency_key=body.idempotency_key,
+            ip=ip,
         )
-        again = app.status != "draft"
-        if not again:
-            app = lifecycle.submit(platform, principal, app.number, body.form, commitments=body.commitments, ip=ip)
-        return ApplicationOut.of(app), again
+        return ApplicationOut.of(app), submitted
 
-    out, again = await run_in_threadpool(run)
-    return JSONResponse(out.model_dump(mode="json"), status_code=200 if again else 201)
+    out, submitted = await run_in_threadpool(run)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201 if submitted else 200)
 
 
 @router.get("/api/v1/me/applications", response_model=list[ApplicationOut])

@@ -175,3 +175,27 @@ def test_the_idempotency_key_starts_one_application(province: Province) -> None:
     first = lifecycle.start(province.platform, citizen, "psb.id_card_renewal", idempotency_key="key-0000000001")
     second = lifecycle.start(province.platform, citizen, "psb.id_card_renewal", idempotency_key="key-0000000001")
     assert first.number == second.number
+
+
+def test_apply_in_one_call_keeps_a_failed_draft_for_its_key_and_never_starts_two(province: Province) -> None:
+    citizen = province.citizen()
+    platform = province.platform
+    with pytest.raises(ValidationFailed) as refused:
+        lifecycle.apply(
+            platform, citizen, "trans.ride_hailing_driver", {"platform": "uber"}, idempotency_key="k-000001"
+        )
+    assert {e.field for e in refused.value.fields} == {"platform"}
+    with platform.db.session() as session:
+        kept = session.scalars(select(Application).where(Application.idempotency_key == "k-000001")).one()
+        assert kept.status == "draft" and kept.form["platform"] == "uber"  # the input is kept
+    done, submitted = lifecycle.apply(
+        platform, citizen, "trans.ride_hailing_driver", {"platform": "didi"}, idempotency_key="k-000001"
+    )
+    assert submitted and done.number == kept.number and done.status == "completed"
+    again, submitted = lifecycle.apply(
+        platform, citizen, "trans.ride_hailing_driver", {"platform": "t3"}, idempotency_key="k-000001"
+    )
+    assert not submitted and again.number == done.number and again.form["platform"] == "didi"
+    assert len(done.certificates) == 1 and len(_wallet(province)) == 1
+    with platform.db.session() as session:
+        assert len(session.scalars(select(Application)).all()) == 1

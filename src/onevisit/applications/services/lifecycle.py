@@ -68,12 +68,16 @@ _MATTERS: dict[tuple[str, int], Matter] = {}
 
 def matter_for(session: Session, app: Application) -> Matter:
     """The matter at the application's version (parsed once: a version never changes)."""
-    key = (str(session.get_bind().engine.url), app.version_id)
+    return _matter_at(session, app.version_id)
+
+
+def _matter_at(session: Session, version_id: int, entry: catalog.Entry | None = None) -> Matter:
+    key = (str(session.get_bind().engine.url), version_id)
     found = _MATTERS.get(key)
     if found is None:
         if len(_MATTERS) > 2000:
             _MATTERS.clear()
-        found = _MATTERS[key] = matters.matter_of(session, catalog.entry_by_version_id(session, app.version_id))
+        found = _MATTERS[key] = matters.matter_of(session, entry or catalog.entry_by_version_id(session, version_id))
     return found
 
 
@@ -111,8 +115,90 @@ def start(
                 session.expunge(existing)
                 return existing
         entry = catalog.get_entry(session, code)
-        matter = matters.matter_of(session, entry)
+        matter = _matter_at(session, entry.version_id, entry)
         applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
+    app = _create(platform, principal, entry, applicant, idempotency_key=idempotency_key, ip=ip)
+    if not prefill:  # the caller submits the form at once: one dossier read, at submit
+        return app
+    records = matters.read_dossier(platform, matter, applicant, app.number)
+    values = matters.prefill(platform, matter, applicant, records)
+    with platform.uow(principal, ip=ip) as uow:
+        app = find_own(uow.session, principal, app.number)
+        app.form = values
+        uow.session.flush()
+        uow.session.expunge(app)
+    return app
+
+
+def apply(
+    platform: Platform,
+    principal: Principal,
+    code: str,
+    values: Mapping[str, str],
+    *,
+    commitments: Sequence[str] = (),
+    idempotency_key: str | None = None,
+    ip: str | None = None,
+) -> tuple[Application, bool]:
+    """Starts and submits in one call (the API): the catalogue entry, the applicant and the
+    parsed definition are read once for both, and the dossier once. Returns the application
+    and whether this call submitted it (``False``: the key's earlier application, as it is)."""
+    with platform.db.session() as session:
+        existing = (
+            session.scalar(
+                select(Application).where(
+                    Application.person_id == principal.person_id, Application.idempotency_key == idempotency_key
+                )
+            )
+            if idempotency_key
+            else None
+        )
+        if existing is None:
+            entry = catalog.get_entry(session, code)
+            matter = _matter_at(session, entry.version_id, entry)
+            applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
+        else:
+            session.expunge(existing)
+    if existing is not None:
+        if existing.status != "draft":
+            return existing, False
+        # the key's draft, kept when its form failed: submitted again
+        return submit(platform, principal, existing.number, values, commitments=commitments, ip=ip), True
+    app = _create(platform, principal, entry, applicant, idempotency_key=idempotency_key, ip=ip)
+    records = matters.read_dossier(platform, matter, applicant, app.number)
+    try:
+        with platform.uow(principal, ip=ip) as uow:
+            draft = uow.session.get(Application, app.id)
+            assert draft is not None  # noqa: S101 - created above, and drafts are never deleted
+            decided = _submit(
+                uow,
+                draft,
+                matter,
+                applicant=applicant,
+                records=records,
+                values=values,
+                commitments=commitments,
+                uploads=(),
+                supplementing=False,
+            )
+            uow.session.flush()
+            uow.session.expunge(decided)
+    except (ValidationFailed, InvalidInput):
+        save(platform, principal, app.number, values, commitments=commitments, ip=ip)  # the input is kept
+        raise
+    return decided, True
+
+
+def _create(
+    platform: Platform,
+    principal: Principal,
+    entry: catalog.Entry,
+    applicant: Applicant,
+    *,
+    idempotency_key: str | None,
+    ip: str | None,
+) -> Application:
+    """The draft row, numbered, with its first history entry and audit event."""
     with platform.uow(principal, ip=ip) as uow:
         now = uow.clock.now()
         app = Application(
@@ -141,16 +227,6 @@ def start(
         app.number = f"A{matters.today_in_zhejiang(now):%Y%m%d}{app.id:06d}"
         record_history(uow, app, "started", {"version": entry.version})
         uow.audit("applications.started", "application", app.number, {"service": entry.code, "version": entry.version})
-        number = app.number
-        if not prefill:  # the caller submits the form at once (the API): one dossier read, at submit
-            uow.session.flush()
-            uow.session.expunge(app)
-            return app
-    records = matters.read_dossier(platform, matter, applicant, number)
-    values = matters.prefill(platform, matter, applicant, records)
-    with platform.uow(principal, ip=ip) as uow:
-        app = find_own(uow.session, principal, number)
-        app.form = values
         uow.session.flush()
         uow.session.expunge(app)
     return app
@@ -334,6 +410,34 @@ def _submit(
     uploads: Sequence[Upload],
     supplementing: bool,
 ) -> Application:
+    # No autoflush: the rows this adds go in together (one INSERT per table) when it ends,
+    # or before a certificate is issued, rather than one by one before each query.
+    with uow.session.no_autoflush:
+        return _submit_checked(
+            uow,
+            app,
+            matter,
+            applicant=applicant,
+            records=records,
+            values=values,
+            commitments=commitments,
+            uploads=uploads,
+            supplementing=supplementing,
+        )
+
+
+def _submit_checked(
+    uow: UnitOfWork,
+    app: Application,
+    matter: Matter,
+    *,
+    applicant: Applicant,
+    records: Mapping[str, list[dict[str, Any]]],
+    values: Mapping[str, str],
+    commitments: Sequence[str],
+    uploads: Sequence[Upload],
+    supplementing: bool,
+) -> Application:
     session = uow.session
     now = uow.clock.now()
     today = matters.today_in_zhejiang(now)
@@ -364,7 +468,7 @@ def _submit(
     for upload in uploads:
         _store_upload(uow, app, upload)
         stored.add(upload.material)
-    names = _item_names(session)
+    names = _item_names(session, matter)
     resolved, missing = _materials(
         session,
         matter=matter,
@@ -422,10 +526,14 @@ def _submit(
     return app
 
 
-def _item_names(session: Session) -> dict[str, str]:
+def _item_names(session: Session, matter: Matter) -> dict[str, str]:
+    """The names of the datahub items the matter's materials may come from."""
     from onevisit.datahub.models import CatalogItem
 
-    return dict(session.execute(select(CatalogItem.code, CatalogItem.name_zh)).all())
+    codes = {source.datahub for m in matter.materials for source in m.sources if source.datahub}
+    if not codes:
+        return {}
+    return dict(session.execute(select(CatalogItem.code, CatalogItem.name_zh).where(CatalogItem.code.in_(codes))).all())
 
 
 def _store_upload(uow: UnitOfWork, app: Application, upload: Upload) -> None:
@@ -569,6 +677,9 @@ def _complete(case: _Case) -> None:
         case.today,
     )
     matter = case.matter
+    # Everything so far goes in now: issuing locks the certificate log until the commit,
+    # and other applications wait on that lock, so as little as possible comes after it.
+    uow.session.flush()
     issued: list[str] = []
     for service in matter.members:
         for step in service.steps:
