@@ -351,6 +351,8 @@ def run_worker(
     if not logging.getLogger().handlers:
         level = logging.WARNING if once else logging.INFO  # --once prints its own summary
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        # one line per job run is the worker's story; httpx's line per request to a channel is noise
+        logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     worker = Worker(platform, chosen)
     if once:
         outcomes = worker.run_once()
