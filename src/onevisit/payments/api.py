@@ -26,6 +26,7 @@ from onevisit.payments.schemas import (
     ReconciliationOut,
     RefundIn,
     RefundOut,
+    RefundShareOut,
 )
 from onevisit.payments.services import bills, notifications, orders, receipts, reconciliation, refunds
 
@@ -171,14 +172,22 @@ def api_refund(
 ) -> RefundOut:
     platform = platform_of(request)
     with platform.uow(principal, ip=client_ip(request)) as uow:
-        refund = refunds.request_refund(uow, order_number=number, amount_fen=body.amount_fen, reason=body.reason)
+        refund = refunds.request_refund(
+            uow, order_number=number, amount_fen=body.amount_fen, reason=body.reason, department_id=body.department_id
+        )
         refund_number = refund.number
     refunds.send_pending_refunds(platform, gateways_for(platform))
     with platform.db.session() as session:
         row = session.scalar(select(Refund).where(Refund.number == refund_number))
         if row is None:  # pragma: no cover - created above
             raise LookupError(refund_number)
-        return RefundOut(number=row.number, order_number=number, amount_fen=row.amount_fen, status=row.status)
+        return RefundOut(
+            number=row.number,
+            order_number=number,
+            amount_fen=row.amount_fen,
+            status=row.status,
+            shares=[RefundShareOut(**share) for share in row.shares or []],
+        )
 
 
 @router.post("/reconciliations", response_model=ReconciliationOut, status_code=201)

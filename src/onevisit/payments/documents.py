@@ -48,6 +48,8 @@ class ReceiptDocument:
     channel: str
     issued_at: dt.datetime
     ledger_index: int | None
+    #: Each item's payee department (a bundle's receipt); empty: all to ``payee_zh``.
+    item_payees: tuple[str, ...] = ()
 
 
 def qr_svg(data: str) -> str:
@@ -154,9 +156,22 @@ def _stylesheet() -> object:
 
 def receipt_html(doc: ReceiptDocument) -> str:
     qr = base64.b64encode(qr_png(doc.verify_url)).decode()
-    rows = "".join(
-        f"<tr><td>{escape(name)}</td><td class='amt'>¥{fen_to_yuan(fen)}</td></tr>" for name, fen in doc.items
-    )
+    if doc.item_payees:
+        head = (
+            "<tr><th style='width:38%'>项目 Item</th><th style='width:38%'>收款单位 Payee</th>"
+            "<th class='amt'>金额 Amount (CNY)</th></tr>"
+        )
+        rows = "".join(
+            f"<tr><td>{escape(name)}</td><td>{escape(payee)}</td><td class='amt'>¥{fen_to_yuan(fen)}</td></tr>"
+            for (name, fen), payee in zip(doc.items, doc.item_payees, strict=True)
+        )
+        total = f"<tr><th colspan='2'>合计 Total</th><th class='amt'>¥{fen_to_yuan(doc.amount_fen)}</th></tr>"
+    else:
+        head = "<tr><th>项目 Item</th><th class='amt'>金额 Amount (CNY)</th></tr>"
+        rows = "".join(
+            f"<tr><td>{escape(name)}</td><td class='amt'>¥{fen_to_yuan(fen)}</td></tr>" for name, fen in doc.items
+        )
+        total = f"<tr><th>合计 Total</th><th class='amt'>¥{fen_to_yuan(doc.amount_fen)}</th></tr>"
     issued = doc.issued_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     ledger = f"{doc.ledger_index}" if doc.ledger_index is not None and doc.ledger_index >= 0 else "—"
     return f"""<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"></head><body>
@@ -168,8 +183,8 @@ def receipt_html(doc: ReceiptDocument) -> str:
 <tr><th>收款单位 Payee</th><td>{escape(doc.payee_zh)}<br><small>{escape(doc.payee_en)}</small></td></tr>
 <tr><th>开票日期 Issued</th><td>{issued} (UTC+8) · {escape(doc.channel)}</td></tr>
 </table>
-<table class="items" style="margin-top:3mm"><tr><th>项目 Item</th><th class="amt">金额 Amount (CNY)</th></tr>{rows}
-<tr><th>合计 Total</th><th class="amt">¥{fen_to_yuan(doc.amount_fen)}</th></tr></table>
+<table class="items" style="margin-top:3mm">{head}{rows}
+{total}</table>
 <div class="foot">扫码或访问 {escape(doc.verify_url)} 查验真伪 · Scan or visit to verify ·
 账本 receipts 日志索引 ledger index {ledger}</div>
 </body></html>"""

@@ -138,6 +138,10 @@ class Refund(Base):
     channel_refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    #: ``[{"department_id": 3, "amount_fen": 500}, …]``: what each payee department gives
+    #: back (their settlement entries when the channel confirms); None before 0012 (all
+    #: from the bill's department) and for a duplicate payment (it never reached one).
+    shares: Mapped[list[dict[str, int]] | None] = mapped_column(JSON)
 
 
 class Receipt(Base):
@@ -174,11 +178,12 @@ class ReceiptClaim(Base):
 
 
 class SettlementEntry(Base):
-    """Double-entry-style journal of money owed to each department: one row per payment
-    (positive) and per refund (negative); a department's balance is their sum."""
+    """Double-entry-style journal of money owed to each department: one row per payee
+    department of a payment (positive) and of a refund (negative) — one for most bills,
+    one per department for a bundle's; a department's balance is their sum."""
 
     __tablename__ = "payment_settlement_entries"
-    __table_args__ = (UniqueConstraint("kind", "source_id"),)
+    __table_args__ = (UniqueConstraint("kind", "source_id", "department_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     department_id: Mapped[int] = mapped_column(BigId, ForeignKey("departments.id"), index=True)

@@ -11,6 +11,7 @@ from onevisit.kernel.i18n import N_
 from onevisit.payments.channels.wire import fen_to_yuan
 from onevisit.payments.documents import ReceiptDocument
 from onevisit.payments.models import Receipt
+from onevisit.payments.services import receipts
 
 KIND_LABELS: Mapping[str, str] = {
     "service_fee": N_("Service fee"),
@@ -43,19 +44,23 @@ def yuan(fen: int) -> str:
 
 
 def receipt_document(session: Session, receipt: Receipt, *, base_url: str) -> ReceiptDocument:
-    department = session.get(Department, receipt.department_id)
+    lines = receipts.lines_of(session, receipt)
+    payees = receipts.payees_of(lines) or [d for d in [session.get(Department, receipt.department_id)] if d]
+    several = len(payees) > 1
     return ReceiptDocument(
         number=receipt.number,
         verify_url=verify_url(base_url, receipt),
         verify_code=receipt.verify_code,
         payer=receipt.payer_name,
-        payee_zh=department.name_zh if department else "",
-        payee_en=department.name_en if department else "",
-        items=[(i["name"], int(i["amount_fen"])) for i in receipt.items],
+        payee_zh="、".join(d.name_zh for d in payees),
+        payee_en="; ".join(d.name_en for d in payees),
+        items=[(line.name, line.amount_fen) for line in lines],
         amount_fen=receipt.amount_fen,
         channel=receipt.channel,
         issued_at=receipt.issued_at,
         ledger_index=receipt.ledger_index,
+        # a bundle's receipt says which department each item was paid to
+        item_payees=tuple(line.payee.name_zh if line.payee else "" for line in lines) if several else (),
     )
 
 

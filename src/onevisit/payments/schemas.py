@@ -13,6 +13,8 @@ from onevisit.payments.models import Bill, PaymentOrder, Receipt
 class BillItemOut(BaseModel):
     name: str
     amount_fen: int
+    #: The department this item is paid to (a bundle's items); null: the bill's
+    department_id: int | None = None
 
 
 class BillOut(BaseModel):
@@ -119,6 +121,15 @@ class RefundIn(BaseModel):
 
     amount_fen: StrictInt = Field(gt=0)
     reason: str = Field(min_length=1, max_length=200)
+    #: Refund from this payee department only (a bundle's payment); by default from every
+    #: payee in proportion to what each still holds. A department's administrators always
+    #: refund from their own department.
+    department_id: StrictInt | None = None
+
+
+class RefundShareOut(BaseModel):
+    department_id: int
+    amount_fen: int
 
 
 class RefundOut(BaseModel):
@@ -126,6 +137,8 @@ class RefundOut(BaseModel):
     order_number: str
     amount_fen: int
     status: str
+    #: What each payee department gives back
+    shares: list[RefundShareOut]
 
 
 class ReconcileIn(BaseModel):

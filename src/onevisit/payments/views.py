@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -89,6 +90,7 @@ async def find_bill(request: Request, principal: Principal = Depends(login_requi
 def _bill_page(request: Request, bill: Bill, pay_code: str | None, form: FormState, status: int = 200) -> Response:
     with platform_of(request).db.session() as session:
         attempts = orders.orders_of_bill(session, bill.id)
+        payees = bills.item_payees(session, bill)
         receipt = None
         if bill.status == BillStatus.PAID:
             receipt = session.scalar(select(Receipt).where(Receipt.bill_id == bill.id))
@@ -98,6 +100,7 @@ def _bill_page(request: Request, bill: Bill, pay_code: str | None, form: FormSta
         {
             **_common(),
             "bill": bill,
+            "payees": payees,
             "pay_code": pay_code,
             "form": form,
             "attempts": attempts,
@@ -187,15 +190,15 @@ def receipt_page(number: str, request: Request, principal: Principal = Depends(l
     platform = platform_of(request)
     with platform.db.session() as session:
         receipt = receipts.receipt_for(session, principal, number)
-        department = receipts.department_of(session, receipt)
         claim = receipts.claim_of(session, receipt)
+        details = _receipt_details(session, receipt)
     return render(
         request,
         "payments/receipt.html",
         {
             **_common(),
+            **details,
             "receipt": receipt,
-            "department": department,
             "claim": claim,
             "verify_url": presenters.verify_url(platform.settings.base_url, receipt),
         },
@@ -220,13 +223,24 @@ def verify_receipt(number: str, request: Request, code: str = "", principal: Pri
     """The QR code's target: anyone can check a receipt is genuine (and whether it was claimed)."""
     with platform_of(request).db.session() as session:
         receipt = receipts.verified_receipt(session, number, code)
-        department = receipts.department_of(session, receipt)
         claim = receipts.claim_of(session, receipt)
+        details = _receipt_details(session, receipt)
     return render(
         request,
         "payments/verify.html",
-        {**_common(), "receipt": receipt, "department": department, "claim": claim},
+        {**_common(), **details, "receipt": receipt, "claim": claim},
     )
+
+
+def _receipt_details(session: Session, receipt: Receipt) -> dict[str, Any]:
+    """Its items with their payee departments; ``payees``: every department paid (one,
+    or a bundle's several)."""
+    lines = receipts.lines_of(session, receipt)
+    payees = receipts.payees_of(lines)
+    if not payees:
+        department = receipts.department_of(session, receipt)
+        payees = [department] if department is not None else []
+    return {"lines": lines, "payees": payees}
 
 
 def _staff_context(request: Request, principal: Principal) -> dict[str, Any]:
@@ -236,6 +250,8 @@ def _staff_context(request: Request, principal: Principal) -> dict[str, Any]:
             **_common(),
             # a department's administrators see their own department's account only
             "balances": reconciliation.department_balances(session, access.departments_of(principal)),
+            # each department's part of a bundle's payment under that department only
+            "settlements": reconciliation.recent_settlements(session, access.departments_of(principal)),
             "runs": runs,
             "mismatches": reconciliation.mismatches_of(session, [r.id for r in runs[:10]]),
             "notification_counts": notifications.notification_counts(session),

@@ -28,6 +28,7 @@ from onevisit.applications.services import matter as matters
 from onevisit.applications.services.forms import check_form
 from onevisit.applications.services.matter import Applicant, Matter
 from onevisit.catalog.definitions import IssueStep, Material, ParallelStep, ReviewStep, ServiceDefinition
+from onevisit.catalog.models import Service, ServiceVersion
 from onevisit.identity.models import Department
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import Conflict, FieldError, InvalidInput, NotFound, ValidationFailed
@@ -81,6 +82,22 @@ def _matter_at(session: Session, version_id: int, entry: catalog.Entry | None = 
     return found
 
 
+def _current_matter(session: Session, code: str) -> Matter:
+    """The matter at the service's current version. Once that version is parsed, one small
+    query (its id) instead of reading and validating the whole definition again."""
+    version_id = session.scalar(
+        select(ServiceVersion.id)
+        .join(Service, (Service.id == ServiceVersion.service_id) & (ServiceVersion.version == Service.version))
+        .where(Service.code == code, Service.version > 0)
+    )
+    if version_id is not None:
+        found = _MATTERS.get((str(session.get_bind().engine.url), version_id))
+        if found is not None:
+            return found
+    entry = catalog.get_entry(session, code)  # not found: 404, as before
+    return _matter_at(session, entry.version_id, entry)
+
+
 def record_history(uow: UnitOfWork, app: Application, action: str, detail: dict[str, Any] | None = None) -> None:
     uow.session.add(
         HistoryEntry(
@@ -114,10 +131,9 @@ def start(
             if existing is not None:
                 session.expunge(existing)
                 return existing
-        entry = catalog.get_entry(session, code)
-        matter = _matter_at(session, entry.version_id, entry)
+        matter = _current_matter(session, code)
         applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
-    app = _create(platform, principal, entry, applicant, idempotency_key=idempotency_key, ip=ip)
+    app = _create(platform, principal, matter.entry, applicant, idempotency_key=idempotency_key, ip=ip)
     if not prefill:  # the caller submits the form at once: one dossier read, at submit
         return app
     records = matters.read_dossier(platform, matter, applicant, app.number)
@@ -154,8 +170,7 @@ def apply(
             else None
         )
         if existing is None:
-            entry = catalog.get_entry(session, code)
-            matter = _matter_at(session, entry.version_id, entry)
+            matter = _current_matter(session, code)
             applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
         else:
             session.expunge(existing)
@@ -164,7 +179,7 @@ def apply(
             return existing, False
         # the key's draft, kept when its form failed: submitted again
         return submit(platform, principal, existing.number, values, commitments=commitments, ip=ip), True
-    app = _create(platform, principal, entry, applicant, idempotency_key=idempotency_key, ip=ip)
+    app = _create(platform, principal, matter.entry, applicant, idempotency_key=idempotency_key, ip=ip)
     records = matters.read_dossier(platform, matter, applicant, app.number)
     try:
         with platform.uow(principal, ip=ip) as uow:
@@ -628,8 +643,7 @@ def _approved(case: _Case) -> None:
 
 def _bill(case: _Case) -> Any:
     uow, app, matter, schema, record, today = case.uow, case.app, case.matter, case.schema, case.record, case.today
-    items = []
-    payee = None
+    fees: list[tuple[str, int, str]] = []  # (item name, fen, payee department code)
     kind = "service_fee"
     for _service, fee in matter.fees:
         if fee.when and not matters.rule(fee.when, schema, today).matches(record):
@@ -640,15 +654,19 @@ def _bill(case: _Case) -> Any:
             else int(matters.rule(fee.formula or "0", schema, today, value=True).evaluate(record) or 0)
         )
         if amount > 0:
-            items.append((fee.name.zh, amount))
-            payee = payee or fee.payee
-            kind = fee.bill_kind if len(items) == 1 else kind
-    department_id = uow.session.scalar(select(Department.id).where(Department.code == payee))
-    assert department_id is not None  # noqa: S101 - payees are checked when the definition loads
+            fees.append((fee.name.zh, amount, fee.payee))
+            kind = fee.bill_kind if len(fees) == 1 else kind
+    # One bill, one payment; each fee paid to its own department (a bundle's several).
+    codes = sorted({code for _, _, code in fees})
+    ids: dict[str, int] = dict(
+        uow.session.execute(select(Department.code, Department.id).where(Department.code.in_(codes))).all()
+    )
+    assert set(ids) == set(codes)  # noqa: S101 - payees are checked when the definition loads
+    items = [payments.BillItem(name, amount, ids[code]) for name, amount, code in fees]
     return payments.create_bill(
         uow,
         kind=kind,
-        department_id=department_id,
+        department_id=ids[fees[0][2]],  # the bill's payee: the first fee's department
         title=matter.name("zh")[:100],
         items=items,
         source="applications",
@@ -703,6 +721,7 @@ def _complete(case: _Case) -> None:
                     fields,
                     source="applications",
                     reference=f"{app.number}:{issuance.type}",
+                    facts=applicant.holder_facts,
                 )
                 issued.append(cert.number)
     app.certificates = issued

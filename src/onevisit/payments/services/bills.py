@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from onevisit.identity.models import Department
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.errors import PaymentError
 from onevisit.payments.models import Bill, BillKind, BillStatus
+from onevisit.payments.services.payees import item_payee
 
 MAX_BILL_FEN = 10_000_000_000  # 100 million yuan
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -27,6 +29,8 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 class BillItem:
     name: str
     amount_fen: int
+    #: The department this item is paid to; None: the bill's (see ``services.payees``).
+    department_id: int | None = None
 
 
 def _bill_number(uow: UnitOfWork) -> str:
@@ -39,14 +43,17 @@ def create_bill(
     kind: BillKind | str,
     department_id: int,
     title: str,
-    items: Sequence[BillItem | tuple[str, int]],
+    items: Sequence[BillItem | tuple[str, int] | tuple[str, int, int | None]],
     source: str,
     reference: str,
     payer_person_id: int | None = None,
     payer_enterprise_id: int | None = None,
     due_on: dt.date | None = None,
 ) -> Bill:
-    """Creates a bill, or returns the one already created with this ``source``/``reference``."""
+    """Creates a bill, or returns the one already created with this ``source``/``reference``.
+
+    ``department_id`` is the bill's payee; an item may name another (a bundle's fees, paid
+    once, each to its own department): the items then all carry their payee."""
     parsed = [item if isinstance(item, BillItem) else BillItem(*item) for item in items]
     errors: list[FieldError] = []
     try:
@@ -61,6 +68,11 @@ def create_bill(
         if isinstance(item.amount_fen, bool) or not isinstance(item.amount_fen, int) or item.amount_fen <= 0:
             errors.append(FieldError("items", N_("Each item's amount is a positive whole number of fen.")))
             break
+    payees = {item.department_id for item in parsed if item.department_id not in (None, department_id)}
+    if payees:
+        known = set(uow.session.scalars(select(Department.id).where(Department.id.in_(sorted(payees)))))
+        if payees - known:
+            errors.append(FieldError("items", N_("An item's payee is not a department.")))
     total = sum(item.amount_fen for item in parsed) if not errors else 0
     if total > MAX_BILL_FEN:
         errors.append(FieldError("items", N_("The amount is too large.")))
@@ -79,7 +91,7 @@ def create_bill(
         payer_person_id=payer_person_id,
         payer_enterprise_id=payer_enterprise_id,
         title=title.strip(),
-        items=[{"name": i.name, "amount_fen": i.amount_fen} for i in parsed],
+        items=[_item(i, department_id, several=bool(payees)) for i in parsed],
         amount_fen=total,
         status=BillStatus.OUTSTANDING,
         due_on=due_on,
@@ -91,6 +103,14 @@ def create_bill(
     uow.session.flush()
     uow.audit("payments.bill_created", "bill", bill.number, {"kind": str(kind), "amount_fen": total, "source": source})
     return bill
+
+
+def _item(item: BillItem, department_id: int, *, several: bool) -> dict[str, object]:
+    """``{name, amount_fen}``; with ``department_id`` on every item when the bill has
+    several payees (a single-payee bill's items stay as they always were)."""
+    if not several:
+        return {"name": item.name, "amount_fen": item.amount_fen}
+    return {"name": item.name, "amount_fen": item.amount_fen, "department_id": item.department_id or department_id}
 
 
 def owns(principal: Principal, bill: Bill) -> bool:
@@ -133,6 +153,16 @@ def bills_of(session: Session, principal: Principal, *, status: str | None = Non
     if status:
         query = query.where(Bill.status == status)
     return list(session.scalars(query.order_by(Bill.created_at.desc(), Bill.id.desc()).limit(limit)))
+
+
+def item_payees(session: Session, bill: Bill) -> list[Department | None]:
+    """Each item's payee department, for a bill with several payees (a bundle's); [] for
+    a bill paid to its department alone."""
+    ids = [item_payee(i, bill.department_id) for i in bill.items]
+    if len(set(ids)) < 2:
+        return []
+    found = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(sorted(set(ids)))))}
+    return [found.get(i) for i in ids]
 
 
 def check_payable(bill: Bill) -> None:

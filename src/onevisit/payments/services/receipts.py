@@ -25,6 +25,7 @@ from onevisit.kernel.platform import Platform
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.errors import PaymentError
 from onevisit.payments.models import Bill, Receipt, ReceiptClaim
+from onevisit.payments.services.payees import item_payee
 
 RECEIPT_LOG = "receipts"
 REGISTER_BATCH = 1000
@@ -47,14 +48,23 @@ def receipt_record(
     items: list[dict[str, Any]],
     payer: str,
 ) -> dict[str, object]:
-    """What the ledger holds for a receipt (integers and strings only: canonical JSON)."""
+    """What the ledger holds for a receipt (integers and strings only: canonical JSON).
+
+    An item paid to its own department (a bundle's) is ``[name, fen, department id]``;
+    the others stay ``[name, fen]``, so receipts issued before items had payees keep
+    their digest."""
     return {
         "type": "receipt",
         "number": number,
         "amount_fen": amount_fen,
         "department_id": department_id,
         "issued_at": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "items": [[i["name"], i["amount_fen"]] for i in items],
+        "items": [
+            [i["name"], i["amount_fen"]]
+            if i.get("department_id") is None
+            else [i["name"], i["amount_fen"], i["department_id"]]
+            for i in items
+        ],
         "payer": payer,
     }
 
@@ -276,3 +286,29 @@ def claim_of(session: Session, receipt: Receipt) -> ReceiptClaim | None:
 
 def department_of(session: Session, receipt: Receipt) -> Department | None:
     return session.get(Department, receipt.department_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptLine:
+    name: str
+    amount_fen: int
+    payee: Department | None
+
+
+def lines_of(session: Session, receipt: Receipt) -> list[ReceiptLine]:
+    """The receipt's items, each with its payee department (the receipt's when it names none)."""
+    ids = sorted({item_payee(i, receipt.department_id) for i in receipt.items})
+    departments = {d.id: d for d in session.scalars(select(Department).where(Department.id.in_(ids)))}
+    return [
+        ReceiptLine(str(i["name"]), int(i["amount_fen"]), departments.get(item_payee(i, receipt.department_id)))
+        for i in receipt.items
+    ]
+
+
+def payees_of(lines: list[ReceiptLine]) -> list[Department]:
+    """The distinct payee departments, in the order their items come."""
+    seen: dict[int, Department] = {}
+    for line in lines:
+        if line.payee is not None:
+            seen.setdefault(line.payee.id, line.payee)
+    return list(seen.values())

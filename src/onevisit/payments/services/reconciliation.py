@@ -27,6 +27,7 @@ from onevisit.kernel.errors import AppError
 from onevisit.kernel.platform import Platform
 from onevisit.payments.channels.gateway import Gateways, StatementLine
 from onevisit.payments.models import (
+    Bill,
     Mismatch,
     OrderStatus,
     PaymentOrder,
@@ -171,3 +172,37 @@ def department_balances(
     if departments is not None:
         query = query.where(Department.id.in_(sorted(departments)))
     return [(dep, int(total), int(count)) for dep, total, count in session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class SettledShare:
+    """A department's share of one settled payment (all of it, or a bundle's part)."""
+
+    department: Department
+    order_number: str
+    bill_title: str
+    share_fen: int
+    payment_fen: int
+    at: dt.datetime
+
+
+def recent_settlements(
+    session: Session, departments: Collection[int] | None = None, limit: int = 20
+) -> list[SettledShare]:
+    """The latest payments settled to each department, with the department's share of each
+    (a bundle's payment shows under each of its payees, with that payee's part only)."""
+    query = (
+        select(SettlementEntry, Department, PaymentOrder.number, PaymentOrder.amount_fen, Bill.title)
+        .join(Department, Department.id == SettlementEntry.department_id)
+        .join(PaymentOrder, PaymentOrder.id == SettlementEntry.source_id)
+        .join(Bill, Bill.id == PaymentOrder.bill_id)
+        .where(SettlementEntry.kind == "payment")
+        .order_by(SettlementEntry.id.desc())
+        .limit(limit)
+    )
+    if departments is not None:
+        query = query.where(SettlementEntry.department_id.in_(sorted(departments)))
+    return [
+        SettledShare(dep, number, title, entry.amount_fen, total, entry.at)
+        for entry, dep, number, total, title in session.execute(query)
+    ]

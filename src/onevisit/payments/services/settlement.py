@@ -14,7 +14,8 @@ list of events whose signature and freshness were already checked. In one transa
 4. ``UPDATE payment_bills … WHERE id IN (…) AND status = 'outstanding' RETURNING …`` — a
    bill goes to exactly one order; an order whose bill went to another (the payer paid
    twice, on two channels) is marked a duplicate and refunded in full;
-5. one multi-row INSERT each for the settlement entries, the receipts, the audit records,
+5. one multi-row INSERT each for the settlement entries (one per payee department: a
+   bundle's bill pays each department its items' sum), the receipts, the audit records,
    the ``payments.settled`` events and the notification records.
 
 All or nothing: a crash before commit leaves every order pending, and the channel's retry,
@@ -33,6 +34,7 @@ from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent
 from onevisit.payments.events import PaymentSettled
 from onevisit.payments.models import RefundStatus
 from onevisit.payments.services import journal
+from onevisit.payments.services.payees import apportion, payee_shares
 from onevisit.payments.services.receipts import digest_of, receipt_number, receipt_record, verify_code
 from onevisit.payments.services.rows import Rows, pg_array
 
@@ -402,7 +404,10 @@ class _Batch:
                 self.results[i] = Result(SettleOutcome.IGNORED)
 
     def write_settlements(self, settled: list[tuple[int, _Order, _BillFacts]]) -> None:
-        """The department's entry, the receipt and the event of each settled payment."""
+        """The payee departments' entries, the receipt and the event of each settled payment.
+
+        One entry per payee department (one for most bills): rows in the same multi-row
+        INSERT, so a bundle costs no more statements than a single-payee bill."""
         if not settled:
             return
         uow, now = self.uow, self.now
@@ -421,7 +426,8 @@ class _Batch:
                 items=lines,
                 payer=payer,
             )
-            entries.append((bill.department_id, "payment", order.id, order.amount_fen, now))
+            for department_id, share in apportion(order.amount_fen, payee_shares(lines, bill.department_id)):
+                entries.append((department_id, "payment", order.id, share, now))
             receipts.append(
                 (
                     number,
