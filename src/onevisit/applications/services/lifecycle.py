@@ -28,6 +28,7 @@ from onevisit.applications.services import matter as matters
 from onevisit.applications.services.forms import check_form
 from onevisit.applications.services.matter import Applicant, Matter
 from onevisit.catalog.definitions import IssueStep, Material, ParallelStep, ReviewStep, ServiceDefinition
+from onevisit.catalog.models import Service, ServiceVersion
 from onevisit.identity.models import Department
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import Conflict, FieldError, InvalidInput, NotFound, ValidationFailed
@@ -81,6 +82,22 @@ def _matter_at(session: Session, version_id: int, entry: catalog.Entry | None = 
     return found
 
 
+def _current_matter(session: Session, code: str) -> Matter:
+    """The matter at the service's current version. Once that version is parsed, one small
+    query (its id) instead of reading and validating the whole definition again."""
+    version_id = session.scalar(
+        select(ServiceVersion.id)
+        .join(Service, (Service.id == ServiceVersion.service_id) & (ServiceVersion.version == Service.version))
+        .where(Service.code == code, Service.version > 0)
+    )
+    if version_id is not None:
+        found = _MATTERS.get((str(session.get_bind().engine.url), version_id))
+        if found is not None:
+            return found
+    entry = catalog.get_entry(session, code)  # not found: 404, as before
+    return _matter_at(session, entry.version_id, entry)
+
+
 def record_history(uow: UnitOfWork, app: Application, action: str, detail: dict[str, Any] | None = None) -> None:
     uow.session.add(
         HistoryEntry(
@@ -114,10 +131,9 @@ def start(
             if existing is not None:
                 session.expunge(existing)
                 return existing
-        entry = catalog.get_entry(session, code)
-        matter = _matter_at(session, entry.version_id, entry)
+        matter = _current_matter(session, code)
         applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
-    app = _create(platform, principal, entry, applicant, idempotency_key=idempotency_key, ip=ip)
+    app = _create(platform, principal, matter.entry, applicant, idempotency_key=idempotency_key, ip=ip)
     if not prefill:  # the caller submits the form at once: one dossier read, at submit
         return app
     records = matters.read_dossier(platform, matter, applicant, app.number)
@@ -154,8 +170,7 @@ def apply(
             else None
         )
         if existing is None:
-            entry = catalog.get_entry(session, code)
-            matter = _matter_at(session, entry.version_id, entry)
+            matter = _current_matter(session, code)
             applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
         else:
             session.expunge(existing)
@@ -164,7 +179,7 @@ def apply(
             return existing, False
         # the key's draft, kept when its form failed: submitted again
         return submit(platform, principal, existing.number, values, commitments=commitments, ip=ip), True
-    app = _create(platform, principal, entry, applicant, idempotency_key=idempotency_key, ip=ip)
+    app = _create(platform, principal, matter.entry, applicant, idempotency_key=idempotency_key, ip=ip)
     records = matters.read_dossier(platform, matter, applicant, app.number)
     try:
         with platform.uow(principal, ip=ip) as uow:
@@ -706,6 +721,7 @@ def _complete(case: _Case) -> None:
                     fields,
                     source="applications",
                     reference=f"{app.number}:{issuance.type}",
+                    facts=applicant.holder_facts,
                 )
                 issued.append(cert.number)
     app.certificates = issued

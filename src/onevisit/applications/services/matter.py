@@ -21,6 +21,7 @@ from onevisit import catalog, credentials, datahub
 from onevisit.applications.errors import ApplicationError
 from onevisit.catalog.definitions import Fact, Fee, FormField, Material, ServiceDefinition
 from onevisit.catalog.references import from_database as references_from_database
+from onevisit.credentials.services.issuance import HolderFacts
 from onevisit.datahub.errors import DatahubError
 from onevisit.identity.models import Enterprise, Person
 from onevisit.identity.services.people import id_number_of, phone_of
@@ -117,6 +118,13 @@ class Applicant:
     person: Person
     enterprise: Enterprise | None
     subject: str = field(repr=False)  #: ID number or credit code (never logged)
+
+    @property
+    def holder_facts(self) -> HolderFacts:
+        """What a certificate says about its holder, from the rows read already."""
+        if self.kind == "enterprise" and self.enterprise is not None:
+            return HolderFacts(self.enterprise.name, self.enterprise.credit_code)
+        return HolderFacts(self.person.name, self.subject, self.person.birth_date)
 
     @property
     def holder(self) -> credentials.Holder:

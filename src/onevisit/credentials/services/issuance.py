@@ -318,8 +318,12 @@ def issue(
     valid_until: dt.date | None = None,
     source: str = "manual",
     reference: str | None = None,
+    facts: HolderFacts | None = None,
 ) -> Credential:
-    """Issues one certificate into the holder's wallet and registers it on the ledger."""
+    """Issues one certificate into the holder's wallet and registers it on the ledger.
+
+    A caller that has the holder's name and number at hand already (applications: the
+    applicant) passes them as ``facts``, saving a lookup and a decryption."""
     ctype = type_or_error(type_code)
     _check_holder_kind(ctype, holder)
     clean = clean_fields(ctype, fields)
@@ -332,7 +336,7 @@ def issue(
             return existing
     now = uow.clock.now()
     start, end = validity(ctype, clean, local_today(now), valid_from, valid_until)
-    facts = holder_facts(session, uow.platform.vault, holder)
+    facts = facts or holder_facts(session, uow.platform.vault, holder)
     signer = signer_for(uow, ctype.department)
     made = draft(
         uow.platform.vault, ctype, signer, holder, facts, clean, now, start, end, source=source, reference=reference
