@@ -183,8 +183,8 @@ def apply(
     records = matters.read_dossier(platform, matter, applicant, app.number)
     try:
         with platform.uow(principal, ip=ip) as uow:
-            draft = uow.session.get(Application, app.id)
-            assert draft is not None  # noqa: S101 - created above, and drafts are never deleted
+            # created above by this call and changed by nobody since: no need to read it back
+            draft = uow.session.merge(app, load=False)
             decided = _submit(
                 uow,
                 draft,
@@ -195,6 +195,7 @@ def apply(
                 commitments=commitments,
                 uploads=(),
                 supplementing=False,
+                fresh=True,
             )
             uow.session.flush()
             uow.session.expunge(decided)
@@ -424,6 +425,7 @@ def _submit(
     commitments: Sequence[str],
     uploads: Sequence[Upload],
     supplementing: bool,
+    fresh: bool = False,
 ) -> Application:
     # No autoflush: the rows this adds go in together (one INSERT per table) when it ends,
     # or before a certificate is issued, rather than one by one before each query.
@@ -438,6 +440,7 @@ def _submit(
             commitments=commitments,
             uploads=uploads,
             supplementing=supplementing,
+            fresh=fresh,
         )
 
 
@@ -452,7 +455,9 @@ def _submit_checked(
     commitments: Sequence[str],
     uploads: Sequence[Upload],
     supplementing: bool,
+    fresh: bool = False,
 ) -> Application:
+    """``fresh``: a draft created by this same call, so with no uploaded files yet."""
     session = uow.session
     now = uow.clock.now()
     today = matters.today_in_zhejiang(now)
@@ -476,10 +481,14 @@ def _submit_checked(
             params={"conditions": "; ".join(c.message.get("en") for c in failing)},
             fields=[FieldError("eligibility", c.message.en, {"zh": c.message.zh}) for c in failing],
         )
-    stored = {
-        f.material_code
-        for f in session.scalars(select(ApplicationFile).where(ApplicationFile.application_id == app.id))
-    }
+    stored = (
+        set()
+        if fresh
+        else {
+            f.material_code
+            for f in session.scalars(select(ApplicationFile).where(ApplicationFile.application_id == app.id))
+        }
+    )
     for upload in uploads:
         _store_upload(uow, app, upload)
         stored.add(upload.material)
