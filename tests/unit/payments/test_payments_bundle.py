@@ -218,3 +218,39 @@ def test_concurrent_department_refunds_stop_at_the_departments_share(platform: P
     assert results.count("ok") == 2 and results.count("refused") == 3  # 8,000 of land's: two of 3,000
     with platform.db.session() as session:
         assert session.scalar(select(func.sum(Refund.amount_fen))) == 6_000
+
+
+def test_settling_a_bundle_costs_the_same_statements_as_a_single_payee_bill(
+    platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onevisit.payments.services import rows
+    from tests.unit.payments.helpers import bill_for, event
+
+    person, _, _ = make_person(platform)
+    tax, land, _ = departments(platform)
+    statements: list[str] = []
+    for name in ("all", "run", "insert"):
+        original = getattr(rows.Rows, name)
+
+        def counted(self: rows.Rows, *args: object, _original: object = original, **kwargs: object) -> object:
+            statements.append(str(args[0])[:40])
+            return _original(self, *args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(rows.Rows, name, counted)
+    counts = []
+    with in_process_simulator(platform) as (_client, gateways):
+        for bill in (bill_for(platform, person, tax, amount_fen=39_001), bundle_bill(platform, person, tax, land)):
+            order = orders.start_payment(
+                platform,
+                gateways,
+                citizen(person),
+                bill_number=bill.number,
+                channel="alipay",
+                idempotency_key=bill.number,
+            )
+            statements.clear()
+            with platform.uow(system_actor("t")) as uow:
+                assert orders.apply_event(uow, order, event(order.number, 39_001), via="query") == "settled"
+            counts.append(len(statements))
+    assert counts[0] == counts[1] > 0, statements
+    assert balances(platform) == {tax.id: 39_001 + 31_001, land.id: 8_000}
