@@ -68,6 +68,20 @@ class Connection:
     async def request(
         self, method: str, target: str, body: bytes = b"", headers: Iterable[tuple[str, str]] = ()
     ) -> tuple[int, bytes]:
+        reused = self.writer is not None
+        try:
+            return await self._request(method, target, body, headers)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            if not reused:
+                raise
+            # the server closed a connection left idle past its keep-alive timeout (uvicorn:
+            # 5 s) as it was reused: once more on a new one (applications carry their key)
+            self.writer = None
+            return await self._request(method, target, body, headers)
+
+    async def _request(
+        self, method: str, target: str, body: bytes, headers: Iterable[tuple[str, str]]
+    ) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
