@@ -5,18 +5,18 @@ share only, and the receipt names each item's payee."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from onevisit.applications.models import Application
 from onevisit.applications.services import lifecycle, review
 from onevisit.identity.models import Department
 from onevisit.kernel.platform import Platform
-from onevisit.payments.models import Bill, Receipt
+from onevisit.payments.models import Bill, Receipt, SettlementEntry
 from onevisit.payments.presenters import yuan
 from onevisit.payments.services import orders
 from tests.common.factories import make_clerk
 from tests.functional.conftest import Browser
-from tests.unit.applications.conftest import build_province
+from tests.unit.applications.conftest import Province, build_province
 from tests.unit.payments.helpers import in_process_simulator, pay_at_simulator
 
 HOUSING = {"seller_name": "张三", "location": "杭州市西湖区文三路1号", "area_m2": "88", "utilities": "all"}
@@ -52,6 +52,11 @@ def test_a_bundle_paid_once_is_settled_to_each_department(platform: Platform, cl
         )
         pay_at_simulator(sim, order.pay_url)
         assert orders.refresh_from_channel(platform, gateways, order.number) == "settled"
+        client.cookies.clear()
+        _the_province_refunds_the_registration_fee(platform, client, province, order.number)
+        client.cookies.clear()
+    client.login(province.number)
+    client.get("/language/en", follow_redirects=False)
     with platform.db.session() as session:
         final = session.scalars(select(Application).where(Application.number == app.number)).one()
         assert final.status == "completed"  # one payment completed the whole bundle
@@ -74,3 +79,37 @@ def test_a_bundle_paid_once_is_settled_to_each_department(platform: Platform, cl
         assert yuan(shares[theirs.id]) not in staff
         assert f"{yuan(2_408_000)} in all (one payment for several departments)" in staff
         client.cookies.clear()
+
+
+def _the_province_refunds_the_registration_fee(
+    platform: Platform, client: Browser, province: Province, order_number: str
+) -> None:
+    """Waived: refunded from natural resources alone, never more than it received."""
+    tax_id, land_id = province.departments["ZJ-TAX"], province.departments["ZJ-NR"]
+    with platform.db.session() as session:
+        police = session.get(Department, province.departments["ZJ-PSB"])
+        assert police is not None
+    _, province_admin, _ = make_clerk(platform, police, role="administrator", name="省管理员")
+    client.login(province_admin)
+    headers = {"X-CSRF-Token": client.csrf("/staff/payments")}
+    url = f"/api/v1/payments/orders/{order_number}/refunds"
+    not_a_payee = client.post(url, json={"amount_fen": 100, "reason": "x", "department_id": police.id}, headers=headers)
+    assert not_a_payee.status_code == 422 and not_a_payee.json()["code"] == "payments.refund.not_allowed"
+    too_much = client.post(
+        url, json={"amount_fen": 8_001, "reason": "waived", "department_id": land_id}, headers=headers
+    )
+    assert too_much.status_code == 409 and too_much.json()["code"] == "payments.refund.exceeds_paid"
+    refund = client.post(url, json={"amount_fen": 8_000, "reason": "waived", "department_id": land_id}, headers=headers)
+    assert refund.status_code == 201, refund.text
+    assert refund.json()["status"] == "done" and refund.json()["shares"] == [
+        {"department_id": land_id, "amount_fen": 8_000}
+    ]
+    with platform.db.session() as session:
+        left = dict(
+            session.execute(
+                select(SettlementEntry.department_id, func.sum(SettlementEntry.amount_fen)).group_by(
+                    SettlementEntry.department_id
+                )
+            ).all()
+        )
+    assert left == {tax_id: 2_400_000, land_id: 0}
