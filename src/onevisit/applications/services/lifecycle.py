@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -550,14 +551,31 @@ def _submit_checked(
     return app
 
 
+_ITEM_NAMES: dict[tuple[str, int], tuple[float, dict[str, str]]] = {}
+#: how long the items' names (labels on the materials list) are reused before being read again
+ITEM_NAMES_SECONDS = 60.0
+
+
 def _item_names(session: Session, matter: Matter) -> dict[str, str]:
-    """The names of the datahub items the matter's materials may come from."""
+    """The names of the datahub items the matter's materials may come from (read at most
+    once a minute per version: a renamed item shows its new name within a minute)."""
     from onevisit.datahub.models import CatalogItem
 
+    key = (str(session.get_bind().engine.url), matter.entry.version_id)
+    now = time.monotonic()
+    cached = _ITEM_NAMES.get(key)
+    if cached is not None and now - cached[0] < ITEM_NAMES_SECONDS:
+        return cached[1]
     codes = {source.datahub for m in matter.materials for source in m.sources if source.datahub}
-    if not codes:
-        return {}
-    return dict(session.execute(select(CatalogItem.code, CatalogItem.name_zh).where(CatalogItem.code.in_(codes))).all())
+    names = (
+        dict(session.execute(select(CatalogItem.code, CatalogItem.name_zh).where(CatalogItem.code.in_(codes))).all())
+        if codes
+        else {}
+    )
+    if len(_ITEM_NAMES) > 2000:
+        _ITEM_NAMES.clear()
+    _ITEM_NAMES[key] = (now, names)
+    return names
 
 
 def _store_upload(uow: UnitOfWork, app: Application, upload: Upload) -> None:
