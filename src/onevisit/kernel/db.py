@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,9 @@ class Base(DeclarativeBase):
 
 #: how long a SQLite statement waits for another connection's lock before "database is locked"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: how long a write transaction waits for its turn (below) before "database is locked": long
+#: enough for a burst of queued writers, short enough that a stuck writer fails loudly
+SQLITE_WRITE_TURN_TIMEOUT_S = 60.0
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
@@ -106,24 +110,48 @@ class _WriterGate:
         self._owner: int | None = None  # the thread whose transaction holds the turn
         self._fd = os.open(path + "-writer", os.O_RDWR | os.O_CREAT, 0o600)
 
-    def acquire(self) -> bool:
-        """Waits for this thread's turn; ``False`` if it holds the turn already."""
+    def acquire(self, timeout: float = SQLITE_WRITE_TURN_TIMEOUT_S) -> bool:
+        """Waits for this thread's turn; ``False`` if it holds the turn already.
+
+        Raises ``sqlite3.OperationalError("database is locked …")`` after ``timeout`` seconds,
+        as SQLite itself would, so a stuck writer elsewhere fails requests instead of hanging them.
+        """
         me = threading.get_ident()
         ticket = object()
+        deadline = time.monotonic() + timeout
         with self._condition:
             if self._owner == me:
                 return False
             self._queue.append(ticket)
             while self._owner is not None or self._queue[0] is not ticket:
-                self._condition.wait()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._queue.remove(ticket)
+                    self._condition.notify_all()
+                    raise sqlite3.OperationalError(f"database is locked (no write turn within {timeout:g} s)")
+                self._condition.wait(remaining)
             self._queue.popleft()
             self._owner = me
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)  # other processes' writers (kernel-queued)
+            self._lock_file(deadline, timeout)  # other processes' writers (kernel-queued)
         except BaseException:
             self._give_back()
             raise
         return True
+
+    def _lock_file(self, deadline: float, timeout: float) -> None:
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError(
+                        f"database is locked (another process kept writing for {timeout:g} s)"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.02)
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)

@@ -28,6 +28,7 @@ class KernelError(ErrorCode):
     RATE_LIMITED = "kernel.rate_limited"
     CONFLICT = "kernel.conflict"
     INTERNAL = "kernel.internal"
+    BUSY = "kernel.busy"
 
 
 @dataclass(frozen=True, slots=True)

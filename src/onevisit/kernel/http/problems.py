@@ -9,9 +9,11 @@ exceptions are logged and answered with a generic 500.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 from urllib.parse import quote
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,6 +40,7 @@ _TITLES: dict[int, str] = {
     422: N_("Invalid input"),
     429: N_("Too many requests"),
     500: N_("Something went wrong"),
+    503: N_("Busy"),
 }
 
 
@@ -175,7 +178,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _database_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (the write turn or the busy timeout ran out), raw or wrapped."""
+    cause = exc.orig if isinstance(exc, sqlalchemy.exc.OperationalError) else exc
+    return isinstance(cause, sqlite3.OperationalError) and str(cause).startswith("database is locked")
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
+    if _database_busy(exc):
+        # Overload, not a fault: the transaction rolled back, so nothing was half-written.
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        return respond(
+            request,
+            status=503,
+            code=KernelError.BUSY,
+            detail=N_("The service is very busy right now. Nothing was saved; please try again in a moment."),
+            headers={"Retry-After": "5"},
+        )
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return respond(
         request,
