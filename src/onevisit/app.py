@@ -17,7 +17,7 @@ from onevisit import __version__
 from onevisit.applications import api as applications_api
 from onevisit.applications import jobs as applications_jobs
 from onevisit.applications import views as applications_views
-from onevisit.applications.services.review import on_payment_settled
+from onevisit.applications.services.review import on_payment_settled, settles_an_application
 from onevisit.catalog import api as catalog_api
 from onevisit.catalog import views as catalog_views
 from onevisit.citybrain import api as citybrain_api
@@ -82,7 +82,9 @@ def wire_events(platform: Platform) -> None:
     from onevisit.payments import PaymentSettled
 
     # a paid bill completes its application: certificates into the wallet
-    platform.bus.subscribe(PaymentSettled, on_payment_settled(platform), name="applications.payment_settled")
+    platform.bus.subscribe(
+        PaymentSettled, on_payment_settled(platform), name="applications.payment_settled", when=settles_an_application
+    )
 
 
 def periodic_jobs(platform: Platform) -> list[PeriodicJob]:

@@ -51,6 +51,8 @@ class UnitOfWorkFactory(Protocol):
 
 
 Handler = Callable[[Any, Any], None]
+#: a subscription's filter: ``False`` means "not for me" (decided from the event alone)
+Wanted = Callable[[Any], bool]
 """``handler(uow, event)``: runs in its own unit of work after the emitting one commits."""
 
 
@@ -60,17 +62,31 @@ class EventBus:
     def __init__(self) -> None:
         self._types: dict[str, type[Event]] = {}
         self._handlers: dict[str, list[tuple[str, Handler]]] = {}
+        self._filters: dict[str, list[Wanted | None]] = {}
 
     def register(self, event_type: type[Event]) -> None:
         self._types[event_type.name] = event_type
 
-    def subscribe(self, event_type: type[Event], handler: Handler, *, name: str = "") -> None:
+    def subscribe(
+        self, event_type: type[Event], handler: Handler, *, name: str = "", when: Wanted | None = None
+    ) -> None:
+        """``when`` narrows the subscription to the events it accepts; an event no subscriber
+        wants is stored already delivered, costing no second transaction (see :meth:`wants`)."""
         self.register(event_type)
         label = name or getattr(handler, "__qualname__", repr(handler))
         self._handlers.setdefault(event_type.name, []).append((label, handler))
+        self._filters.setdefault(event_type.name, []).append(when)
 
     def subscribers(self, event_name: str) -> list[str]:
         return [label for label, _ in self._handlers.get(event_name, [])]
+
+    def wants(self, event: Event) -> bool:
+        """Whether any subscriber wants this event (a subscription without a filter wants all)."""
+        return any(when is None or when(event) for when in self._filters.get(event.name, []))
+
+    def _handlers_for(self, event: Event) -> list[Handler]:
+        pairs = zip(self._handlers.get(event.name, []), self._filters.get(event.name, []), strict=True)
+        return [handler for (_label, handler), when in pairs if when is None or when(event)]
 
     def decode(self, message: OutboxMessage) -> Event | None:
         event_type = self._types.get(message.name)
@@ -106,7 +122,7 @@ class EventBus:
                     return False
                 event = self.decode(message)
                 if event is not None:
-                    for _label, handler in self._handlers.get(message.name, []):
+                    for handler in self._handlers_for(event):
                         handler(uow, event)
                 message.delivered_at = uow.clock.now()
                 message.attempts += 1

@@ -43,7 +43,7 @@ class UnitOfWork:
         bus.register(type(event))
         now = self.clock.now()
         message = OutboxMessage(name=event.name, payload=event.payload(), created_at=now, attempts=0)
-        if not bus.subscribers(event.name):
+        if not bus.wants(event):
             # Nobody listens (subscriptions are all wired at start-up): the event is kept
             # as a record, already delivered, and costs no second transaction.
             message.delivered_at = now

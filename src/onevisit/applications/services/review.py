@@ -199,6 +199,12 @@ def escalate_overdue(platform: Platform) -> int:
         return len(overdue)
 
 
+def settles_an_application(event: Any) -> bool:
+    """The subscription's filter: only bills the applications engine raised concern it, so a
+    traffic fine or a water bill settles without a second, outbox-delivered transaction."""
+    return bool(event.source == "applications")
+
+
 def on_payment_settled(platform: Platform):  # type: ignore[no-untyped-def]
     """The subscriber app.py wires to ``payments.settled``: a paid bill completes its
     application (idempotent: an application already completed is left alone)."""

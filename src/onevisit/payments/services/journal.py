@@ -77,7 +77,7 @@ def emit_many(uow: UnitOfWork, events: Sequence[Event], *, rows: Rows | None = N
     bus = uow.platform.bus
     quiet: list[Event] = []
     for event in events:
-        if bus.subscribers(event.name):
+        if bus.wants(event):
             uow.emit(event)  # delivered to its subscribers after commit
         else:
             bus.register(type(event))
