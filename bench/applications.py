@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,7 +43,7 @@ import httpx
 from tests.common.factories import cheap_password_hashing
 from tests.unit.applications.conftest import build_province
 
-from bench.common import write_result
+from bench.common import free_port, wait_until_up, write_result
 from onevisit.identity.services.people import ensure_regions
 from onevisit.kernel.db import Database
 from onevisit.kernel.migrate import upgrade
@@ -169,23 +168,6 @@ async def open_loop(call: Call, address: tuple[str, int], rate: float, seconds: 
     return summary
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    for _ in range(600):
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
-
-
 def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -268,7 +250,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="onevisit-bench-applications-"))
     url = fresh_database(args.database_url) if args.database_url else f"sqlite:///{tmp / 'bench.db'}"
     number = prepare(url)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -286,7 +268,7 @@ def main() -> int:
         env=env,
     )  # fmt: skip
     try:
-        _wait(base + "/healthz")
+        wait_until_up(base + "/healthz")
         with httpx.Client(base_url=base, timeout=30) as client:
             login = client.post("/api/v1/auth/login", json={"id_number": number, "password": PASSWORD})
             login.raise_for_status()

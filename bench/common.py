@@ -6,9 +6,13 @@ import datetime as dt
 import json
 import os
 import platform
+import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -38,3 +42,23 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
         json.dumps({"benchmark": name, "machine": machine(), **figures}, indent=2, ensure_ascii=False) + "\n"
     )
     return path
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (for the servers a benchmark starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    """Polls ``url`` until it answers without a server error, or raises after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")

@@ -52,7 +52,7 @@ from sqlalchemy import create_engine, func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import write_result
+from bench.common import free_port, wait_until_up, write_result
 from onevisit.identity.services import people
 from onevisit.identity.services.people import ensure_regions
 from onevisit.kernel.migrate import upgrade
@@ -68,26 +68,6 @@ CHANNEL_SECRET = "bench-channel-secret"  # noqa: S105 - the simulator's, for thi
 PASSWORD = "bench password 2026"  # noqa: S105 - the bench payer's, in a throwaway database
 CHANNELS = ("alipay", "wechat", "unionpay", "counter")
 TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 # --- CPU accounting from /proc ----------------------------------------------------------
@@ -286,7 +266,7 @@ def end_to_end(args: argparse.Namespace, url: str) -> dict[str, Any]:
     platform = Platform(settings)
     upgrade(platform.db.engine)
     id_number, numbers = seed(platform, args.payments)
-    sim_port, web_port = _free_port(), _free_port()
+    sim_port, web_port = free_port(), free_port()
     sim_url, web_url = f"http://127.0.0.1:{sim_port}", f"http://127.0.0.1:{web_port}"
     env = {
         **os.environ,
@@ -342,8 +322,8 @@ def end_to_end(args: argparse.Namespace, url: str) -> dict[str, Any]:
     pg_port = urlsplit(args.pg_url).port or 5432
     meter = CpuMeter({"simulator": sim_proc.pid, "server": web_proc.pid, "postgresql": postmaster_pid(pg_port)})
     try:
-        _wait(sim_url + "/healthz")
-        _wait(web_url + "/healthz")
+        wait_until_up(sim_url + "/healthz")
+        wait_until_up(web_url + "/healthz")
         with httpx.Client(base_url=web_url, timeout=30) as client:
             login = client.post("/api/v1/auth/login", json={"id_number": id_number, "password": PASSWORD})
             login.raise_for_status()

@@ -14,7 +14,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,16 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import write_result
+from bench.common import free_port, write_result
 
 TARGET_RATIO = 0.25
 PASSWORD = "bench-password-2026"  # noqa: S105 - a throwaway account in a throwaway database
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _prepare(database_url: str) -> str:
@@ -96,7 +89,7 @@ def main() -> int:
     }
     os.environ.update({k: env[k] for k in ("ONEVISIT_SECRET_KEY",)})
     number = _prepare(database_url)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "onevisit.cli", "serve", "--port", str(port)],
