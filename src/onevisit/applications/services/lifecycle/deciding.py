@@ -1,0 +1,197 @@
+"""Deciding an application: review tasks, approval, the bill, certificates, resume."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from onevisit import credentials, payments
+from onevisit.applications.models import Application, Task
+from onevisit.applications.services import matter as matters
+from onevisit.applications.services.lifecycle.core import matter_for, record_history, working_days_after
+from onevisit.applications.services.matter import Applicant, Matter
+from onevisit.catalog.definitions import IssueStep, ParallelStep, ReviewStep, ServiceDefinition
+from onevisit.identity.models import Department
+from onevisit.kernel.actors import Principal
+from onevisit.kernel.platform import Platform
+from onevisit.kernel.uow import UnitOfWork
+from onevisit.rules import FieldType, Schema
+
+
+def _review_stages(service: ServiceDefinition) -> list[list[ReviewStep]]:
+    stages: list[list[ReviewStep]] = []
+    for step in service.steps:
+        if isinstance(step, ReviewStep):
+            stages.append([step])
+        elif isinstance(step, ParallelStep):
+            stages.append(list(step.steps))
+    return stages
+
+
+def _open_tasks(uow: UnitOfWork, app: Application, matter: Matter) -> list[Task]:
+    """Every member's review stages as tasks: the first stage of each open, the rest waiting
+    (members of a bundle are reviewed at the same time, each in its own order)."""
+    now = uow.clock.now()
+    departments = dict(uow.session.execute(select(Department.code, Department.id)).all())
+    opened: list[Task] = []
+    for service in matter.members:
+        for stage, reviews in enumerate(_review_stages(service)):
+            for review in reviews:
+                days = review.time_limit_days or max(service.time_limits.committed_days, 1)
+                task = Task(
+                    application_id=app.id,
+                    service_code=service.code,
+                    step_id=review.id,
+                    stage=stage,
+                    department_id=departments[review.department],
+                    status="open" if stage == 0 else "waiting",
+                    opened_at=now if stage == 0 else None,
+                    due_at=working_days_after(now, days) if stage == 0 else None,
+                    reason="",
+                    escalated=False,
+                )
+                uow.session.add(task)
+                if stage == 0:
+                    opened.append(task)
+    uow.session.flush()
+    return opened
+
+
+@dataclass
+class _Case:
+    """What deciding an application needs: its unit of work, matter, applicant and record."""
+
+    uow: UnitOfWork
+    app: Application
+    matter: Matter
+    applicant: Applicant
+    schema: Schema
+    record: Mapping[str, object]
+    today: dt.date
+
+
+def _approved(case: _Case) -> None:
+    """Every department has agreed (or the rules did): the one bill, or the certificates."""
+    uow, app = case.uow, case.app
+    app.decided_at = uow.clock.now()
+    if app.fee_total_fen > 0:
+        bill = _bill(case)
+        app.bill_number = bill.number
+        app.status = "awaiting_payment"
+        record_history(uow, app, "approved", {"bill": bill.number, "amount_fen": app.fee_total_fen})
+        uow.audit("applications.approved", "application", app.number, {"bill": bill.number})
+        return
+    record_history(uow, app, "approved", {})
+    uow.audit("applications.approved", "application", app.number, {})
+    _complete(case)
+
+
+def _bill(case: _Case) -> Any:
+    uow, app, matter, schema, record, today = case.uow, case.app, case.matter, case.schema, case.record, case.today
+    fees: list[tuple[str, int, str]] = []  # (item name, fen, payee department code)
+    kind = "service_fee"
+    for _service, fee in matter.fees:
+        if fee.when and not matters.rule(fee.when, schema, today).matches(record):
+            continue
+        amount = (
+            fee.amount_fen
+            if fee.amount_fen is not None
+            else int(matters.rule(fee.formula or "0", schema, today, value=True).evaluate(record) or 0)
+        )
+        if amount > 0:
+            fees.append((fee.name.zh, amount, fee.payee))
+            kind = fee.bill_kind if len(fees) == 1 else kind
+    # One bill, one payment; each fee paid to its own department (a bundle's several).
+    codes = sorted({code for _, _, code in fees})
+    ids: dict[str, int] = dict(
+        uow.session.execute(select(Department.code, Department.id).where(Department.code.in_(codes))).all()
+    )
+    assert set(ids) == set(codes)  # noqa: S101 - payees are checked when the definition loads
+    items = [payments.BillItem(name, amount, ids[code]) for name, amount, code in fees]
+    return payments.create_bill(
+        uow,
+        kind=kind,
+        department_id=ids[fees[0][2]],  # the bill's payee: the first fee's department
+        title=matter.name("zh")[:100],
+        items=items,
+        source="applications",
+        reference=app.number,
+        payer_person_id=app.person_id if app.enterprise_id is None else None,
+        payer_enterprise_id=app.enterprise_id,
+    )
+
+
+def _claim(value: object, kind: FieldType) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if kind is FieldType.DECIMAL and isinstance(value, float):
+        return f"{value:.2f}"
+    return value
+
+
+def _complete(case: _Case) -> None:
+    """Issues the certificates into the wallet and closes the application."""
+    uow, app, applicant, schema, record, today = (
+        case.uow,
+        case.app,
+        case.applicant,
+        case.schema,
+        case.record,
+        case.today,
+    )
+    matter = case.matter
+    # Everything so far goes in now: issuing locks the certificate log until the commit,
+    # and other applications wait on that lock, so as little as possible comes after it.
+    uow.session.flush()
+    issued: list[str] = []
+    for service in matter.members:
+        for step in service.steps:
+            if not isinstance(step, IssueStep):
+                continue
+            for issuance in step.certificates:
+                ctype = next((t for t in credentials.TYPES if t.code == issuance.type), None)
+                if ctype is None or ctype.holder_kind != applicant.holder.kind:
+                    record_history(uow, app, "certificate_deferred", {"type": issuance.type})
+                    continue
+                fields = {}
+                for name, expression in issuance.claims.items():
+                    parsed = matters.rule(expression, schema, today, value=True)
+                    value = parsed.evaluate(record)
+                    if value is not None and value != "":
+                        fields[name] = _claim(value, parsed.type)
+                cert = credentials.issue(
+                    uow,
+                    issuance.type,
+                    applicant.holder,
+                    fields,
+                    source="applications",
+                    reference=f"{app.number}:{issuance.type}",
+                    facts=applicant.holder_facts,
+                )
+                issued.append(cert.number)
+    app.certificates = issued
+    app.status = "completed"
+    app.updated_at = uow.clock.now()
+    record_history(uow, app, "completed", {"certificates": issued})
+    uow.audit("applications.completed", "application", app.number, {"certificates": len(issued)})
+
+
+def resume(uow: UnitOfWork, platform: Platform, app: Application, *, paid: bool) -> None:
+    """Continues an application after its last review or its payment."""
+    session = uow.session
+    matter = matter_for(session, app)
+    principal = Principal(kind=uow.actor.kind, person_id=app.person_id, acting_for_enterprise_id=app.enterprise_id)
+    applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
+    schema = matters.schema_for(session, matter)
+    record = matters.coerce_record(schema, app.outcome.get("record", {}))
+    today = matters.today_in_zhejiang(uow.clock.now())
+    case = _Case(uow, app, matter, applicant, schema, record, today)
+    if paid:
+        record_history(uow, app, "paid", {"bill": app.bill_number})
+        _complete(case)
+    else:
+        _approved(case)
