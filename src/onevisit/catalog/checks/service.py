@@ -1,32 +1,13 @@
-"""Checking a definition file: its shape (pydantic), its references, its rules.
-
-:func:`check_file` returns the file's definitions when everything holds, and otherwise every
-problem found, each at the line and field it is about:
-
-- shape: pydantic's errors, their ``loc`` mapped to the YAML's lines;
-- references: departments, datahub items and their fields, certificate types and their
-  fields, bundles' member services;
-- rules: every eligibility condition, check, instant-approval rule, ``when``, fee formula
-  and certificate claim is parsed and type-checked (``onevisit.rules``) against the
-  applicant's facts — the built-in facts for the applicant's kind, the form's fields and
-  the declared ``facts`` — so ``age >= '18'`` or ``employes > 10`` fails at load;
-- consistency: names unique, fees collected by a payment step, certificates issued and
-  listed as outputs, uploads only as the last way to provide a material.
-"""
+"""Checking one service: its references, rules, materials, fees, steps and issuance."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from onevisit.catalog.bundles import MergeConflict, MergedBundle, merge_bundle
 from onevisit.catalog.definitions import (
-    BundleDefinition,
     CheckStep,
-    DefinitionFile,
     FormField,
     IssueStep,
     ParallelStep,
@@ -35,216 +16,22 @@ from onevisit.catalog.definitions import (
     ServiceDefinition,
 )
 from onevisit.catalog.errors import CatalogError, Problem
-from onevisit.catalog.references import References
 from onevisit.catalog.vocabulary import (
     APPLICANT_ATTRIBUTES,
     BUILTIN_FACTS,
     COMMON_FACTS,
     FIELD_TYPES,
-    LIFE_EVENT_BY_CODE,
-    TOPIC_BY_CODE,
 )
-from onevisit.catalog.yamlsource import Path, Source, format_path
+from onevisit.catalog.yamlsource import Path, format_path
 from onevisit.kernel.i18n import N_
 from onevisit.rules import Field, FieldType, RuleError, Schema, parse
 
-_MESSAGES: Mapping[str, str] = {
-    "missing": N_("This is required."),
-    "extra_forbidden": N_("Unknown key “%(key)s”."),
-    "string_too_short": N_("Enter a value."),
-    "string_too_long": N_("Must be %(max_length)s characters or fewer."),
-    "too_short": N_("Give at least %(min_length)s."),
-    "too_long": N_("Give at most %(max_length)s."),
-    "literal_error": N_("Choose one of: %(expected)s."),
-    "union_tag_invalid": N_("Choose one of: %(expected_tags)s."),
-    "union_tag_not_found": N_("Say which kind this is: %(discriminator)s."),
-    "int_type": N_("Enter a whole number."),
-    "int_parsing": N_("Enter a whole number."),
-    "int_from_float": N_("Enter a whole number."),
-    "float_type": N_("Enter a number."),
-    "float_parsing": N_("Enter a number."),
-    "bool_type": N_("Enter true or false."),
-    "bool_parsing": N_("Enter true or false."),
-    "string_type": N_("Enter text."),
-    "dict_type": N_("Expected a mapping (key: value)."),
-    "model_type": N_("Expected a mapping (key: value)."),
-    "model_attributes_type": N_("Expected a mapping (key: value)."),
-    "list_type": N_("Expected a list."),
-    "greater_than": N_("Must be greater than %(gt)s."),
-    "greater_than_equal": N_("Must be %(ge)s or more."),
-    "less_than_equal": N_("Must be %(le)s or less."),
-}
-_PATTERNS: Mapping[str, str] = {
-    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$": N_("a code is dotted lower-case words, such as tax.annual_filing"),
-    r"^[a-z][a-z0-9_]{0,62}$": N_("a name is lower-case letters, digits and underscores, such as price_yuan"),
-    r"^[A-Z][A-Z0-9-]{1,31}$": N_("a department code is upper case, such as ZJ-PSB"),
-}
+if TYPE_CHECKING:
+    from onevisit.catalog.checks.file import _Checker
+
 _WRONG_SUBJECT = N_(
     "Datahub item %(code)s holds records about a %(subject)s, but this service's applicant is a %(kind)s."
 )
-_PATTERN_MISMATCH = N_("“%(value)s” is not in the right format: %(expected)s.")
-
-
-@dataclass
-class Checked:
-    """A file that passed: its definitions, and each bundle merged with its members."""
-
-    file: DefinitionFile
-    merged: dict[str, MergedBundle] = field(default_factory=dict)
-
-
-def shape_problems(source: Source, exc: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        kind = err["type"]
-        ctx = dict(err.get("ctx") or {})
-        path = source.resolve(loc)
-        shown: tuple[object, ...] = path
-        params: dict[str, object] = {}
-        if kind == "missing":
-            shown = (*path, loc[-1]) if loc and not isinstance(loc[-1], int) else path
-            message = _MESSAGES[kind]
-        elif kind == "extra_forbidden":
-            params["key"] = str(loc[-1])[:64]
-            message = _MESSAGES[kind]
-        elif kind == "string_pattern_mismatch":
-            message = _PATTERN_MISMATCH
-            params = {"value": str(err.get("input"))[:64], "expected": _PATTERNS.get(str(ctx.get("pattern")), "")}
-        elif kind == "value_error":
-            inner = ctx.get("error")
-            message = str(inner) if inner is not None else str(err["msg"])
-        elif kind in _MESSAGES:
-            message = _MESSAGES[kind]
-            params = {k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in ctx.items()}
-            for key in ("expected", "expected_tags"):
-                if key in params:
-                    params[key] = str(params[key]).replace("'", "")
-            if kind in ("union_tag_invalid", "union_tag_not_found"):
-                tag = str(ctx.get("discriminator", "")).strip("'")
-                path = source.resolve((*loc, tag))
-                shown = (*path, tag) if path == source.resolve(loc) else path
-        else:
-            message, params = N_("Not valid: %(detail)s"), {"detail": str(err["msg"])[:200]}
-        problems.append(source.problem_at(path, shown, CatalogError.SCHEMA, message, params))
-    problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-    return problems
-
-
-def check_file(source: Source, refs: References) -> tuple[Checked | None, list[Problem]]:
-    try:
-        parsed = DefinitionFile.model_validate(source.data)
-    except ValidationError as exc:
-        return None, shape_problems(source, exc)
-    checker = _Checker(source, refs, parsed)
-    merged = checker.run()
-    if checker.problems:
-        checker.problems.sort(key=lambda p: (p.line or 0, p.column or 0))
-        return None, checker.problems
-    return Checked(parsed, merged), []
-
-
-class _Checker:
-    def __init__(self, source: Source, refs: References, parsed: DefinitionFile) -> None:
-        self.source = source
-        self.refs = refs
-        self.parsed = parsed
-        self.problems: list[Problem] = []
-
-    def add(self, path: Path, error: CatalogError, message: str, /, **params: object) -> None:
-        self.problems.append(self.source.problem(path, error, message, **params))
-
-    def run(self) -> dict[str, MergedBundle]:
-        seen: dict[str, Path] = {}
-        for kind, listed in (("services", self.parsed.services), ("bundles", self.parsed.bundles)):
-            for index, definition in enumerate(listed):
-                path: Path = (kind, index)
-                if definition.code in seen:
-                    self.add(
-                        (*path, "code"),
-                        CatalogError.DUPLICATE,
-                        N_("Code %(code)s is defined twice in this file (also at %(other)s)."),
-                        code=definition.code,
-                        other=format_path(seen[definition.code]),
-                    )
-                seen[definition.code] = path
-                existing = self.refs.catalogue(definition.code)
-                wanted = "service" if kind == "services" else "bundle"
-                if existing is not None and existing[0] != wanted:
-                    self.add(
-                        (*path, "code"),
-                        CatalogError.KIND_CHANGED,
-                        N_("%(code)s is already in the catalogue as a %(kind)s."),
-                        code=definition.code,
-                        kind=existing[0],
-                    )
-        for index, service in enumerate(self.parsed.services):
-            _ServiceChecker(self, ("services", index), service).run()
-        merged: dict[str, MergedBundle] = {}
-        for index, bundle in enumerate(self.parsed.bundles):
-            result = self.check_bundle(("bundles", index), bundle)
-            if result is not None:
-                merged[bundle.code] = result
-        return merged
-
-    def vocabulary(self, path: Path, life_events: Sequence[str], topics: Sequence[str]) -> None:
-        for i, code in enumerate(life_events):
-            if code not in LIFE_EVENT_BY_CODE:
-                self.add(
-                    (*path, "life_events", i),
-                    CatalogError.VOCABULARY,
-                    N_("There is no life event “%(code)s”; choose from: %(choices)s."),
-                    code=code,
-                    choices=", ".join(LIFE_EVENT_BY_CODE),
-                )
-        for i, code in enumerate(topics):
-            if code not in TOPIC_BY_CODE:
-                self.add(
-                    (*path, "topics", i),
-                    CatalogError.VOCABULARY,
-                    N_("There is no topic “%(code)s”; choose from: %(choices)s."),
-                    code=code,
-                    choices=", ".join(TOPIC_BY_CODE),
-                )
-
-    def department(self, path: Path, code: str) -> None:
-        if code not in self.refs.departments:
-            self.add(path, CatalogError.DEPARTMENT_UNKNOWN, N_("There is no department %(code)s."), code=code)
-
-    def check_bundle(self, path: Path, bundle: BundleDefinition) -> MergedBundle | None:
-        self.vocabulary(path, bundle.life_events, bundle.topics)
-        in_file = {s.code: s for s in self.parsed.services}
-        members: list[ServiceDefinition] = []
-        for i, code in enumerate(bundle.services):
-            if code in in_file:
-                members.append(in_file[code])
-                continue
-            found = self.refs.catalogue(code)
-            if found is None:
-                self.add(
-                    (*path, "services", i),
-                    CatalogError.SERVICE_UNKNOWN,
-                    N_("There is no service %(code)s in the catalogue or in this file."),
-                    code=code,
-                )
-            elif found[1] is None:
-                self.add(
-                    (*path, "services", i),
-                    CatalogError.SERVICE_UNKNOWN,
-                    N_("%(code)s is a bundle: a bundle combines services only."),
-                    code=code,
-                )
-            else:
-                members.append(found[1])
-        if len(members) != len(bundle.services):
-            return None
-        try:
-            return merge_bundle(bundle, members)
-        except MergeConflict as conflict:
-            index = bundle.services.index(conflict.service) if conflict.service in bundle.services else None
-            where: Path = (*path, "services", index) if index is not None else (*path, "services")
-            self.add(where, CatalogError.BUNDLE_CONFLICT, conflict.message, **conflict.params)
-            return None
 
 
 _CERT_TYPES: Mapping[FieldType, tuple[FieldType, ...]] = {
