@@ -1,162 +1,38 @@
-"""Exactly-once settlement of verified channel events, many in one transaction.
-
-Every path that learns of a payment — notifications (grouped per process, see
-``notifications``), the payer's return, ``payments poll``, reconciliation — ends here with a
-list of events whose signature and freshness were already checked. In one transaction:
-
-1. the orders are read by number; an event for no order, another channel or another amount
-   is refused and changes nothing;
-2. a notification's id is inserted (``ON CONFLICT DO NOTHING``): a replay, or its twin in
-   the same batch, inserts nothing and changes nothing;
-3. ``UPDATE payment_orders … WHERE id IN (…) AND status <> 'paid' RETURNING id`` — the row
-   lock (PostgreSQL) or the write lock (SQLite) makes exactly one transaction win each
-   order; the others see it paid (``already``);
-4. ``UPDATE payment_bills … WHERE id IN (…) AND status = 'outstanding' RETURNING …`` — a
-   bill goes to exactly one order; an order whose bill went to another (the payer paid
-   twice, on two channels) is marked a duplicate and refunded in full;
-5. one multi-row INSERT each for the settlement entries (one per payee department: a
-   bundle's bill pays each department its items' sum), the receipts, the audit records,
-   the ``payments.settled`` events and the notification records.
-
-All or nothing: a crash before commit leaves every order pending, and the channel's retry,
-the poll or reconciliation settles it later, once. A late "closed" after "paid" is ignored.
-"""
+"""The settling batch: one transaction applying verified channel events exactly once."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from onevisit.kernel.uow import UnitOfWork
-from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent
+from onevisit.payments.channels.wire import CLOSED, PAID
 from onevisit.payments.events import PaymentSettled
 from onevisit.payments.models import RefundStatus
 from onevisit.payments.services import journal
 from onevisit.payments.services.payees import apportion, payee_shares
 from onevisit.payments.services.receipts import digest_of, receipt_number, receipt_record, verify_code
 from onevisit.payments.services.rows import Rows, pg_array
+from onevisit.payments.services.settlement.sql import (
+    CLOSE_ORDERS_PG,
+    ENTRY_COLUMNS,
+    NOTIFICATION_COLUMNS,
+    RECEIPT_COLUMNS,
+    TAKE_BILL,
+    TAKE_BILLS_PG,
+    _payer_names,
+)
+from onevisit.payments.services.settlement.values import (
+    Result,
+    SettleItem,
+    SettleOutcome,
+    _BillFacts,
+    _ip,
+    _Order,
+)
 
 log = logging.getLogger("onevisit.payments")
-
-
-class SettleOutcome:
-    SETTLED = "settled"
-    DUPLICATE_PAYMENT = "duplicate_payment"  # the bill was paid by another order: refunding
-    ALREADY = "already"  # this order was settled before: nothing changes
-    CLOSED = "closed"
-    IGNORED = "ignored"  # a late "closed" for a paid order, or a closed order closed again
-    DUPLICATE = "duplicate"  # a notification id seen before (a replay): nothing changes
-    REJECTED = "rejected"
-
-
-@dataclass(frozen=True, slots=True)
-class Received:
-    """Where a notification came from, for its record (``payment_notifications``)."""
-
-    body_sha256: str
-    ip: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SettleItem:
-    event: ChannelEvent
-    #: ``notification``, ``query`` or ``reconciliation`` (kept on the order as settled_via)
-    via: str
-    #: set for notifications: their id is accepted once, and each is recorded
-    received: Received | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    outcome: str
-    reason: str | None = None  # why it was refused: order, channel, amount
-
-    @property
-    def accepted(self) -> bool:
-        return self.outcome != SettleOutcome.REJECTED
-
-
-class _BillFacts(NamedTuple):
-    """What a receipt and the event need of the bill (read with the settling UPDATE)."""
-
-    id: int
-    number: str
-    kind: str
-    source: str
-    reference: str
-    department_id: int
-    items: list[dict[str, Any]]
-    payer_person_id: int | None
-    payer_enterprise_id: int | None
-    payer_name: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Order:
-    id: int
-    number: str
-    channel: str
-    amount_fen: int
-    bill_id: int
-
-
-def _ip(item: SettleItem) -> str | None:
-    return item.received.ip if item.received is not None else None
-
-
-def settle_events(uow: UnitOfWork, items: Sequence[SettleItem]) -> list[Result]:
-    """Applies verified events exactly once; one :class:`Result` per item, in order."""
-    return _Batch(uow, items).run()
-
-
-NOTIFICATION_COLUMNS = (
-    ("channel", "text"),
-    ("notify_id", "text"),
-    ("order_number", "text"),
-    ("outcome", "text"),
-    ("reason", "text"),
-    ("body_sha256", "text"),
-    ("ip", "text"),
-    ("received_at", "time"),
-)
-ENTRY_COLUMNS = (
-    ("department_id", "int"),
-    ("kind", "text"),
-    ("source_id", "int"),
-    ("amount_fen", "int"),
-    ("at", "time"),
-)
-RECEIPT_COLUMNS = (
-    ("number", "text"),
-    ("verify_code", "text"),
-    ("order_id", "int"),
-    ("bill_id", "int"),
-    ("payer_name", "text"),
-    ("department_id", "int"),
-    ("items", "json"),
-    ("amount_fen", "int"),
-    ("channel", "text"),
-    ("issued_at", "time"),
-    ("digest", "text"),
-)
-TAKE_BILLS_PG = (
-    "UPDATE payment_bills AS b SET status = 'paid', paid_order_id = v.order_id, paid_at = %s "
-    "FROM unnest(%s::bigint[], %s::bigint[]) AS v(bill_id, order_id) "
-    "WHERE b.id = v.bill_id AND b.status = 'outstanding' RETURNING b.id, b.number, b.kind, b.source, "
-    "b.reference, b.department_id, b.items, b.payer_person_id, b.payer_enterprise_id, "
-    "COALESCE((SELECT p.name FROM persons p WHERE p.id = b.payer_person_id), "
-    "(SELECT e.name FROM enterprises e WHERE e.id = b.payer_enterprise_id), '')"
-)
-TAKE_BILL = (
-    "UPDATE payment_bills SET status = 'paid', paid_order_id = %s, paid_at = %s "
-    "WHERE id = %s AND status = 'outstanding' RETURNING id, number, kind, source, reference, department_id, "
-    "items, payer_person_id, payer_enterprise_id"
-)
-CLOSE_ORDERS_PG = (
-    "UPDATE payment_orders SET status = 'closed' WHERE id = ANY(%s::bigint[]) AND status = 'pending' RETURNING id"
-)
 
 
 class _Batch:
@@ -486,17 +362,3 @@ class _Batch:
                 if item.received is not None and result is not None
             ],
         )
-
-
-def _payer_names(db: Rows, bills: Sequence[Sequence[Any]]) -> tuple[dict[int, str], dict[int, str]]:
-    """Payers' names by person and enterprise id (``bills``: rows ending with the two ids)."""
-    people = sorted({b[7] for b in bills if b[7] is not None})
-    firms = sorted({b[8] for b in bills if b[8] is not None})
-    found: list[dict[int, str]] = []
-    for table, ids in (("persons", people), ("enterprises", firms)):
-        names: dict[int, str] = {}
-        if ids:
-            where, params = db.where_in("id", ids, "int")
-            names = {int(i): str(n) for i, n in db.all(f"SELECT id, name FROM {table} WHERE {where}", params)}  # noqa: S608 - placeholders only
-        found.append(names)
-    return found[0], found[1]
