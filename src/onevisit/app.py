@@ -35,6 +35,7 @@ from onevisit.kernel import jobs as kernel_jobs
 from onevisit.kernel.http.middleware import EdgeMiddleware
 from onevisit.kernel.http.problems import install_error_handlers
 from onevisit.kernel.jobs import PeriodicJob
+from onevisit.kernel.money import yuan
 from onevisit.kernel.platform import Platform
 from onevisit.kernel.settings import Settings, get_settings
 from onevisit.ledger import api as ledger_api
@@ -74,6 +75,7 @@ def build_templates() -> Jinja2Templates:
         trim_blocks=False,
         lstrip_blocks=False,
     )
+    env.filters["yuan"] = yuan  # every amount on every page: {{ bill.amount_fen|yuan }}
     return Jinja2Templates(env=env)
 
 

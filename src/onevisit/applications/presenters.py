@@ -16,11 +16,11 @@ from onevisit.applications.models import Application, HistoryEntry, Task
 from onevisit.applications.services import lifecycle, review
 from onevisit.catalog.definitions import FormField, Material
 from onevisit.catalog.models import Service
-from onevisit.catalog.presenters import yuan
 from onevisit.identity.models import Department
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.masking import mask_id_number
+from onevisit.kernel.money import yuan
 
 STATUS_LABELS = {
     "draft": N_("Draft: not yet submitted"),

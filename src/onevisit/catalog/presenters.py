@@ -24,6 +24,7 @@ from onevisit.catalog.models import Service
 from onevisit.catalog.services.browse import Entry
 from onevisit.catalog.vocabulary import AUDIENCES, LIFE_EVENT_BY_CODE, STEP_KINDS, TOPIC_BY_CODE
 from onevisit.kernel.i18n import N_, Translator
+from onevisit.kernel.money import yuan
 
 AUTOMATIC = ("datahub", "certificate")
 
@@ -180,10 +181,6 @@ class FeeView:
     payee: str
     conditional: bool
     service: str = ""
-
-
-def yuan(fen: int) -> str:
-    return f"¥{fen // 100:,}.{fen % 100:02d}"
 
 
 _FORMULA = N_("Worked out from your form")

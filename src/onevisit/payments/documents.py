@@ -24,8 +24,8 @@ from pathlib import Path
 
 import segno
 
+from onevisit.kernel.money import yuan
 from onevisit.kernel.settings import PROJECT_ROOT
-from onevisit.payments.channels.wire import fen_to_yuan
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 log = logging.getLogger("onevisit.payments")
@@ -162,16 +162,14 @@ def receipt_html(doc: ReceiptDocument) -> str:
             "<th class='amt'>金额 Amount (CNY)</th></tr>"
         )
         rows = "".join(
-            f"<tr><td>{escape(name)}</td><td>{escape(payee)}</td><td class='amt'>¥{fen_to_yuan(fen)}</td></tr>"
+            f"<tr><td>{escape(name)}</td><td>{escape(payee)}</td><td class='amt'>{yuan(fen)}</td></tr>"
             for (name, fen), payee in zip(doc.items, doc.item_payees, strict=True)
         )
-        total = f"<tr><th colspan='2'>合计 Total</th><th class='amt'>¥{fen_to_yuan(doc.amount_fen)}</th></tr>"
+        total = f"<tr><th colspan='2'>合计 Total</th><th class='amt'>{yuan(doc.amount_fen)}</th></tr>"
     else:
         head = "<tr><th>项目 Item</th><th class='amt'>金额 Amount (CNY)</th></tr>"
-        rows = "".join(
-            f"<tr><td>{escape(name)}</td><td class='amt'>¥{fen_to_yuan(fen)}</td></tr>" for name, fen in doc.items
-        )
-        total = f"<tr><th>合计 Total</th><th class='amt'>¥{fen_to_yuan(doc.amount_fen)}</th></tr>"
+        rows = "".join(f"<tr><td>{escape(name)}</td><td class='amt'>{yuan(fen)}</td></tr>" for name, fen in doc.items)
+        total = f"<tr><th>合计 Total</th><th class='amt'>{yuan(doc.amount_fen)}</th></tr>"
     issued = doc.issued_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     ledger = f"{doc.ledger_index}" if doc.ledger_index is not None and doc.ledger_index >= 0 else "—"
     return f"""<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"></head><body>

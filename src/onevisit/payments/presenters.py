@@ -1,4 +1,4 @@
-"""How payment records appear on screens: labels, yuan amounts, receipt documents."""
+"""How payment records appear on screens: labels, receipt documents (amounts: ``kernel.money``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from onevisit.identity.models import Department
 from onevisit.kernel.i18n import N_
-from onevisit.payments.channels.wire import fen_to_yuan
 from onevisit.payments.documents import ReceiptDocument
 from onevisit.payments.models import Receipt
 from onevisit.payments.services import receipts
@@ -37,10 +36,6 @@ CHANNEL_LABELS: Mapping[str, str] = {
     "unionpay": N_("UnionPay"),
     "counter": N_("Bank counter"),
 }
-
-
-def yuan(fen: int) -> str:
-    return "¥" + fen_to_yuan(fen)
 
 
 def receipt_document(session: Session, receipt: Receipt, *, base_url: str) -> ReceiptDocument:

@@ -37,7 +37,6 @@ def _common() -> dict[str, Any]:
         "kinds": presenters.KIND_LABELS,
         "statuses": presenters.STATUS_LABELS,
         "channels": presenters.CHANNEL_LABELS,
-        "yuan": presenters.yuan,
     }
 
 

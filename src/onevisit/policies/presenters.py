@@ -1,4 +1,5 @@
-"""How policies and offers appear on screens: labels, yuan, explanation trees in words."""
+"""How policies and offers appear on screens: labels, explanation trees in words (amounts:
+``kernel.money``)."""
 
 from __future__ import annotations
 
@@ -34,12 +35,6 @@ CONDITION_STATUS: Mapping[str, str] = {
 }
 
 
-def yuan(fen: int) -> str:
-    """``¥12,345.60`` (amounts here run to millions: grouped for reading)."""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
-
-
 def field_label(name: str, language: str) -> str:
     field = BY_NAME.get(name)
     if field is None:
@@ -63,7 +58,6 @@ def show_value(value: Any) -> str:
 
 def common() -> dict[str, Any]:
     return {
-        "yuan": yuan,
         "policy_statuses": POLICY_STATUS,
         "offer_statuses": OFFER_STATUS,
         "recurrences": RECURRENCE,
@@ -72,16 +66,3 @@ def common() -> dict[str, Any]:
         "show_value": show_value,
         "policy_fields": FIELDS,
     }
-
-
-def parse_yuan(raw: str) -> int | None:
-    """``"12,345.60"`` → 1234560 fen; None if it is not an amount with at most two decimals."""
-    text = raw.strip().replace(",", "").replace("¥", "")
-    if not text:
-        return None
-    sign = -1 if text.startswith("-") else 1
-    text = text.lstrip("+-")
-    whole, _, cents = text.partition(".")
-    if not whole.isdigit() or (cents and (not cents.isdigit() or len(cents) > 2)):
-        return None
-    return sign * (int(whole) * 100 + int((cents or "0").ljust(2, "0")))

@@ -16,6 +16,7 @@ from onevisit.kernel.http.deps import client_ip, platform_of
 from onevisit.kernel.http.forms import FormState, read_form
 from onevisit.kernel.http.rendering import render
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.money import parse_yuan
 from onevisit.policies import presenters
 from onevisit.policies.services import drafting, matching, offers
 from onevisit.policies.services.drafting import PolicyDraft
@@ -133,7 +134,7 @@ def _date(raw: str) -> dt.date | None:
 @router.post("/staff/policies")
 async def create_policy(request: Request, principal: Principal = Depends(require(STAFF))) -> Response:
     values = await read_form(request)
-    budget = presenters.parse_yuan(values.get("budget", ""))
+    budget = parse_yuan(values.get("budget", ""))
     draft = PolicyDraft(
         code=values.get("code", "").strip(),
         title=values.get("title", ""),

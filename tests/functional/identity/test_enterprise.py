@@ -31,6 +31,7 @@ def test_the_legal_representative_sees_the_enterprise(platform: Platform, client
     assert page.status_code == 200
     assert "杭州甲乙科技有限公司" in page.text
     assert enterprise.credit_code in page.text
+    assert "¥1,000,000.00" in page.text  # registered capital, shown like every amount
     # Lower case in the address finds it too.
     assert client.get(f"/enterprises/{enterprise.credit_code.lower()}").status_code == 200
 

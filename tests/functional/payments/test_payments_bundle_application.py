@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from onevisit.applications.models import Application
 from onevisit.applications.services import lifecycle, review
 from onevisit.identity.models import Department
+from onevisit.kernel.money import yuan
 from onevisit.kernel.platform import Platform
 from onevisit.payments.models import Bill, Receipt, SettlementEntry
-from onevisit.payments.presenters import yuan
 from onevisit.payments.services import orders
 from tests.common.factories import make_clerk
 from tests.functional.conftest import Browser

@@ -208,6 +208,10 @@ def test_clawback_bills_the_enterprise_and_returns_the_budget(province: Platform
     with province.db.session() as session:
         bill = session.scalars(select(Bill)).one()
         assert bill.kind == "clawback" and bill.amount_fen == 500_000
+        assert any(
+            f"请在“我的账单”中退回 ¥5,000.00（账单 {bill.number}）" in m.body
+            for m in session.scalars(select(DevMessage))
+        )
         assert bill.payer_enterprise_id == firm.enterprise.id
         assert session.scalars(select(Policy)).one().committed_fen == 0
     with pytest.raises(Conflict), province.uow(staff(province)) as uow:

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from onevisit.kernel.money import yuan
 from onevisit.payments.channels import wire
 from onevisit.payments.channels.http import AsyncHttp, DeliveryError
 from onevisit.payments.channels.wire import CLOSED, PAID, ChannelEvent, Keys, WireError
@@ -384,7 +385,7 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
 
     def _pay_page(order: SimOrder) -> Response:
         zh, en = NAMES[order.channel]
-        yuan = wire.fen_to_yuan(order.amount_fen)
+        amount = yuan(order.amount_fen)
         if order.status != "waiting":
             done = "已支付 Paid" if order.status == PAID else "已关闭 Closed"
             inner = f"<p>{done}</p><p><a href='{html.escape(order.return_url)}'>返回 Return to OneVisit</a></p>"
@@ -392,7 +393,7 @@ def create_simulator(  # noqa: PLR0915 - the app's routes close over its state, 
         inner = f"""
 <p class="muted">收款方 Payee: OneVisit 浙江政务服务网 · 订单 Order {html.escape(order.order_number)}</p>
 <p>{html.escape(order.subject)}</p>
-<p class="amount">¥{yuan}</p>
+<p class="amount">{amount}</p>
 <form method="post"><input type="hidden" name="action" value="confirm">
 <button type="submit" class="primary">确认支付 Confirm payment</button></form>
 <form method="post"><input type="hidden" name="action" value="cancel">

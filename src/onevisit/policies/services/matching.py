@@ -28,6 +28,7 @@ from onevisit.identity.models import Enterprise, Person
 from onevisit.identity.services.people import phone_of
 from onevisit.kernel.errors import Conflict
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.money import yuan
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.policies.errors import PolicyError
 from onevisit.policies.fields import BY_NAME, datahub_columns
@@ -208,10 +209,6 @@ def match(uow: UnitOfWork, code: str, *, as_of: dt.date | None = None, notify: b
     return result
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d}"
-
-
 def _notify(uow: UnitOfWork, policy: Policy, offers: pl.DataFrame) -> None:
     session = uow.session
     reps = {
@@ -224,13 +221,13 @@ def _notify(uow: UnitOfWork, policy: Policy, offers: pl.DataFrame) -> None:
         phone = phone_of(uow.platform.vault, person) if person is not None else None
         if phone is None:
             continue
-        amount = _yuan(int(row["amount_fen"]))
+        amount = yuan(int(row["amount_fen"]))
         sms.send(
             session,
             phone,
-            f"【浙里办·OneVisit】{row['enterprise_name']}符合“{policy.title}”，可获 ¥{amount}。"
+            f"【浙里办·OneVisit】{row['enterprise_name']}符合“{policy.title}”，可获 {amount}。"
             f"请登录“我的浙里办”一键确认，资金即时到账。"
-            f" Your enterprise qualifies for ¥{amount} under a policy; confirm on My OneVisit to be paid at once.",
+            f" Your enterprise qualifies for {amount} under a policy; confirm on My OneVisit to be paid at once.",
             now,
         )
 
