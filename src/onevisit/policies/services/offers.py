@@ -29,6 +29,7 @@ from onevisit.identity.services.people import phone_of
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.money import yuan
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments import BillKind, create_bill
 from onevisit.payments.models import Payout
@@ -316,7 +317,7 @@ def clawback(uow: UnitOfWork, number: str, *, reason: str) -> Offer:
         uow.platform.notifier.sms.send(
             session,
             phone,
-            f"【浙里办·OneVisit】“{policy.title}”的拨付经核查有误，请在“我的账单”中退回 ¥{offer.amount_fen / 100:,.2f}"
+            f"【浙里办·OneVisit】“{policy.title}”的拨付经核查有误，请在“我的账单”中退回 {yuan(offer.amount_fen)}"
             f"（账单 {bill.number}）。 A policy payout was found wrong; a repayment bill {bill.number} is in My bills.",
             now,
         )
