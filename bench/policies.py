@@ -42,10 +42,10 @@ from onevisit.kernel.audit import AuditEvent
 from onevisit.kernel.db import Database
 from onevisit.kernel.migrate import upgrade
 from onevisit.kernel.platform import Platform
+from onevisit.kernel.rows import Rows
 from onevisit.kernel.settings import Settings
 from onevisit.ledger.models import LedgerEntry
 from onevisit.payments.models import Payout, SettlementEntry
-from onevisit.payments.services.rows import Rows
 from onevisit.policies.models import Offer, Policy
 from onevisit.policies.services import offers
 

@@ -4,11 +4,13 @@ applications; the department's tasks and decisions."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
 from onevisit.applications.schemas import ApplicationOut, ApplyIn, DecisionIn, TaskOut
 from onevisit.applications.services import lifecycle, review
+from onevisit.applications.services.lifecycle import instant
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.http.authz import require
 from onevisit.kernel.http.deps import client_ip, platform_of
@@ -26,6 +28,17 @@ async def apply(body: ApplyIn, request: Request, principal: Principal = Depends(
     the application it created (200) instead of creating another."""
     platform = platform_of(request)
     ip = client_ip(request)
+    asked = instant.ApplyRequest(principal, body.service, body.form, tuple(body.commitments), body.idempotency_key, ip)
+    found = await run_in_threadpool(instant.prepare, platform, asked)
+    if isinstance(found, instant.Prepared):
+        try:
+            app = await instant.group(platform).submit(found)
+        except IntegrityError:  # raced a request with the same key: the ordinary path answers
+            found = None
+        else:
+            return JSONResponse(ApplicationOut.of(app).model_dump(mode="json"), status_code=201)
+    elif found is not None:  # the key's application, as it is
+        return JSONResponse(ApplicationOut.of(found).model_dump(mode="json"), status_code=200)
 
     def run() -> tuple[ApplicationOut, bool]:
         app, submitted = lifecycle.apply(

@@ -3,19 +3,26 @@ contributions (and the odd tax or medical bill), deterministic for a given seed.
 
 Called by ``onevisit.demo.seed.seed_province`` inside its transaction; people and
 enterprises are the seeded rows ``1..n``. Bills are bulk-inserted (one statement per chunk).
+:func:`pay_at_simulator` pays a bill the demo wants shown paid (``onevisit.demo.applications``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
+import httpx
 import numpy as np
 from sqlalchemy import insert, select
+from starlette.applications import Starlette
 
 from onevisit.identity.models import Department
+from onevisit.kernel.actors import Principal
+from onevisit.kernel.platform import Platform
 from onevisit.kernel.uow import UnitOfWork
-from onevisit.payments.models import Bill, BillKind, BillStatus
+from onevisit.payments.channels.gateway import Channel
+from onevisit.payments.models import Bill, BillKind, BillStatus, OrderStatus
 
 MAX_PEOPLE = 5_000
 MAX_ENTERPRISES = 500
@@ -96,3 +103,56 @@ def seed_payments(uow: UnitOfWork, *, seed: int, people: int, enterprises: int) 
         uow.session.execute(insert(Bill), rows[start : start + 5_000])
     uow.audit("payments.demo_bills", "bill", "demo", {"bills": len(rows)})
     return len(rows)
+
+
+class _InProcess(httpx.BaseTransport):
+    """Synchronous HTTP to an ASGI app in this process (the channel simulator): each call
+    runs the app on a short-lived event loop."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.asgi = httpx.ASGITransport(app=app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        async def call() -> httpx.Response:
+            response = await self.asgi.handle_async_request(request)
+            content = await response.aread()
+            return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
+
+        return asyncio.run(call())
+
+
+def pay_at_simulator(
+    platform: Platform, payer: Principal, bill_number: str, *, idempotency_key: str, channel: str = "alipay"
+) -> str:
+    """Pays a bill as its payer would — an order, the payer's confirmation on the channel's
+    page, the channel's signed answer settled exactly once, the e-receipt on the ledger — at
+    the channel simulator served in this process (the seed runs without ``onevisit payments
+    simulator``); returns the order's number. The simulator sends no notification: the order
+    is settled by querying the channel, as the poll job settles one whose notice was lost."""
+    from onevisit.payments.channels import wire
+    from onevisit.payments.channels.gateway import Gateways, HttpChannel
+    from onevisit.payments.config import get_payments_config
+    from onevisit.payments.services import orders
+    from onevisit.payments.simulator.app import Behaviour, auto_pay_url, create_simulator
+
+    config = get_payments_config()
+    secret = config.secret(platform.settings)
+    quiet = Behaviour(delay_max=0.0, duplicate_rate=0.0, drop_rate=1.0, max_attempts=1)
+    base = config.gateway_url.rstrip("/")
+    with httpx.Client(transport=_InProcess(create_simulator(secret, behaviour=quiet))) as client:
+        channels: dict[str, Channel] = {
+            name: HttpChannel(name, base, wire.Keys.derive(secret, name, with_private=False), client)
+            for name in wire.CHANNELS
+        }
+        gateways = Gateways(channels, notify_base=platform.settings.base_url, return_base=platform.settings.base_url)
+        order = orders.start_payment(
+            platform, gateways, payer, bill_number=bill_number, channel=channel, idempotency_key=idempotency_key
+        )
+        if order.status == OrderStatus.PENDING:
+            paid = client.post(auto_pay_url(order.pay_url), json={"action": "confirm"})
+            if paid.status_code != 200:
+                raise RuntimeError(f"the channel simulator refused the demo payment: {paid.text}")
+            outcome = orders.refresh_from_channel(platform, gateways, order.number)
+            if outcome != "settled":
+                raise RuntimeError(f"the demo payment {order.number} was not settled: {outcome}")
+        return order.number

@@ -223,7 +223,7 @@ def test_concurrent_department_refunds_stop_at_the_departments_share(platform: P
 def test_settling_a_bundle_costs_the_same_statements_as_a_single_payee_bill(
     platform: Platform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from onevisit.payments.services import rows
+    from onevisit.kernel import rows
     from tests.unit.payments.helpers import bill_for, event
 
     person, _, _ = make_person(platform)

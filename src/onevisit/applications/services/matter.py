@@ -212,22 +212,32 @@ def read_dossier(
     """The applicant's records of the items the matter needs, read for the application
     (the purpose names it; the read is on the applicant's "who used my data" page). An
     item the use may not read is left out (withheld) rather than failing the application."""
+    return read_dossier_deferred(platform, matter, applicant, reference, defer_log=False)[0]
+
+
+def read_dossier_deferred(
+    platform: Platform, matter: Matter, applicant: Applicant, reference: str, *, defer_log: bool = True
+) -> tuple[dict[str, list[dict[str, Any]]], datahub.PendingLog | None]:
+    """:func:`read_dossier`, with the granted read's access rows kept for the caller to
+    write (``datahub.log_deferred``) under the application's number once it has one."""
     needed = matter.items_needed()
     if not needed:
-        return {}
+        return {}, None
     purpose = datahub.Purpose(
         use=matter.data_use, kind="application", reference=reference, legal_basis=matter.legal_basis
     )
     try:
-        dossier = datahub.read(platform, READER, subject=applicant.subject, purpose=purpose, items=needed)
+        dossier = datahub.read(
+            platform, READER, subject=applicant.subject, purpose=purpose, items=needed, defer_log=defer_log
+        )
     except AppError as err:
         if err.code == DatahubError.SUBJECT_UNKNOWN:
-            return {}
+            return {}, None
         if err.code not in (DatahubError.APPROVAL_MISSING, DatahubError.ITEM_NOT_SHARED, DatahubError.ITEM_UNKNOWN):
             raise
-        dossier = datahub.read(platform, READER, subject=applicant.subject, purpose=purpose)
+        dossier = datahub.read(platform, READER, subject=applicant.subject, purpose=purpose, defer_log=defer_log)
     found = dossier.by_item()
-    return {code: found[code] for code in needed if code in found}
+    return {code: found[code] for code in needed if code in found}, dossier.pending
 
 
 def declared_facts(

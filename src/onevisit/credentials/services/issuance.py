@@ -53,6 +53,8 @@ from onevisit.identity.creditcodes import parse_credit_code
 from onevisit.identity.idnumbers import parse_id_number
 from onevisit.identity.models import Enterprise, Person
 from onevisit.identity.services.people import ID_KIND, find_enterprise, find_person_by_id_number
+from onevisit.kernel import journal
+from onevisit.kernel.actors import Principal
 from onevisit.kernel.crypto import PersonalDataVault
 from onevisit.kernel.errors import AppError, FieldError, InvalidInput, NotFound, ValidationFailed
 from onevisit.kernel.i18n import N_
@@ -373,13 +375,20 @@ class IssueRequest:
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     reference: str | None = None
+    #: who asked, for the audit record (None: the unit of work's actor), and from where
+    actor: Principal | None = None
+    ip: str | None = None
 
 
-def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str) -> list[str]:
+def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str, announce: bool = False) -> list[str]:
     """Issues a batch: one bulk insert, one ledger append, one audit record for the batch.
 
     Requests may carry the holder's facts (the demo seed knows them already), saving a
-    lookup and a decryption each. Returns the certificate numbers in order.
+    lookup and a decryption each. Returns the certificate numbers in order. ``announce``:
+    each certificate audited and announced (:class:`CredentialIssued`) as :func:`issue`
+    does, instead of one audit record for the batch (applications' instant approvals,
+    group-committed). A reference issued before makes the whole batch fail (unique
+    ``(source, reference)``): :func:`issue` is the form that returns the earlier one.
     """
     session = uow.session
     vault = uow.platform.vault
@@ -387,7 +396,9 @@ def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str
     today = local_today(now)
     signers: dict[str, Signer] = {}
     drafts: list[Draft] = []
+    issued: list[IssueRequest] = []
     for request in requests:
+        issued.append(request)
         ctype = type_or_error(request.type_code)
         _check_holder_kind(ctype, request.holder)
         clean = clean_fields(ctype, request.fields)
@@ -417,7 +428,36 @@ def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str
     table = cast(Table, Credential.__table__)
     for offset in range(0, len(rows), 5000):  # Core executemany: no ORM objects, no RETURNING
         session.execute(insert(table), rows[offset : offset + 5000])
-    uow.audit("credentials.issued_batch", "credential", drafts[0].number, {"count": len(drafts), "source": source})
+    if not announce:
+        uow.audit("credentials.issued_batch", "credential", drafts[0].number, {"count": len(drafts), "source": source})
+        return [d.number for d in drafts]
+    journal.audit_many(
+        uow,
+        [
+            journal.AuditEntry(
+                "credentials.issued",
+                "credential",
+                d.number,
+                {"type": d.body.ctype, "department": d.body.issuer, "source": source, "reference": r.reference},
+                r.ip,
+                r.actor,
+            )
+            for d, r in zip(drafts, issued, strict=True)
+        ],
+    )
+    journal.emit_many(
+        uow,
+        [
+            CredentialIssued(
+                number=d.number,
+                type_code=d.body.ctype,
+                department_id=d.row["department_id"],
+                source=source,
+                reference=r.reference,
+            )
+            for d, r in zip(drafts, issued, strict=True)
+        ],
+    )
     return [d.number for d in drafts]
 
 

@@ -20,6 +20,8 @@ access rows; one commit. No ORM objects on the way.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import secrets
 from collections.abc import Sequence
@@ -141,12 +143,26 @@ class Dossier:
     conflicts: list[ConflictFlag] = field(default_factory=list)
     #: item code → owning department, for the access rows of refused lookups
     owners: dict[str, int] = field(default_factory=dict, repr=False)
+    #: a granted read made with ``defer_log``: its access rows, written by :func:`log_deferred`
+    pending: PendingLog | None = field(default=None, repr=False)
 
     def by_item(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
         for record in self.records:
             out.setdefault(record.item, []).append(record.data)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class PendingLog:
+    """The access rows of a granted read, not yet written (``read(..., defer_log=True)``)."""
+
+    at: Any
+    actor: Principal
+    subject: Subject
+    purpose: Purpose
+    request_id: str
+    rows: list[tuple[str, int | None, bool, str | None, int]]
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
@@ -264,7 +280,7 @@ def _item_refusal(item: _Item, found: _Lookup, actor: Principal) -> _Refusal | N
     return None
 
 
-def read(  # noqa: PLR0912 - the hot path, kept in one piece
+def read(  # noqa: PLR0912, PLR0915 - the hot path, kept in one piece
     platform: Platform,
     actor: Principal,
     *,
@@ -272,11 +288,18 @@ def read(  # noqa: PLR0912 - the hot path, kept in one piece
     purpose: Purpose,
     items: Sequence[str] = (),
     ip: str | None = None,
+    defer_log: bool = False,
 ) -> Dossier:
     """Everything ``purpose`` may see about ``subject`` (only ``items``, when given).
 
     Raises an :class:`AppError` (a :class:`DatahubError` code) when the lookup is refused,
     after the refusal has been committed to the access log.
+
+    ``defer_log``: a granted read's access rows are not written here but kept on the
+    dossier (``pending``), for the caller to write with :func:`log_deferred` in the same
+    transaction as what it does with the data, under the reference it assigns there (an
+    application's number). The caller must write them or not use the data. Refusals are
+    logged at once, as always.
     """
     vault = platform.vault
     request_id = secrets.token_hex(8)
@@ -321,7 +344,10 @@ def read(  # noqa: PLR0912 - the hot path, kept in one piece
             if error is not None:
                 reason = str(error.code)
                 rows = [(code, dossier.owners.get(code), False, reason, 0) for code in (wanted or ["*"])]
-            _log(cursor, engine.dialect, now, actor, parsed, purpose, request_id, rows)
+            if error is None and defer_log:
+                dossier.pending = PendingLog(now, actor, parsed, purpose, request_id, rows)
+            else:
+                _log(cursor, engine.dialect, now, actor, parsed, purpose, request_id, rows)
             if sqlite:
                 connection.commit()
         finally:
@@ -337,6 +363,32 @@ def read(  # noqa: PLR0912 - the hot path, kept in one piece
     if error is not None:
         raise error
     return dossier
+
+
+def log_deferred(connection: Any, reads: Sequence[tuple[PendingLog, str]]) -> None:
+    """Writes the access rows of reads made with ``defer_log``, each under its reference,
+    on ``connection`` (a SQLAlchemy connection: the caller's transaction). PostgreSQL: one
+    statement per read, sent in one pipeline."""
+    cursor = connection.connection.cursor()
+    dialect = connection.dialect
+    driver: Any = connection.connection.driver_connection
+    try:
+        pipeline = driver.pipeline() if dialect.name == "postgresql" else contextlib.nullcontext()
+        with pipeline:
+            for pending, reference in reads:
+                purpose = dataclasses.replace(pending.purpose, reference=reference)
+                _log(
+                    cursor,
+                    dialect,
+                    pending.at,
+                    pending.actor,
+                    pending.subject,
+                    purpose,
+                    pending.request_id,
+                    pending.rows,
+                )
+    finally:
+        cursor.close()
 
 
 def _decide(  # noqa: PLR0917 - private step of read(), called once

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onevisit.kernel import groupcommit, journal
 from onevisit.kernel.actors import system_actor
+from onevisit.kernel.groupcommit import GroupCommit
 from onevisit.kernel.platform import Platform
 from onevisit.payments.channels.gateway import Gateways
 from onevisit.payments.channels.wire import WireError
 from onevisit.payments.config import PaymentsConfig, get_payments_config
 from onevisit.payments.models import Notification
-from onevisit.payments.services import groupcommit, journal
-from onevisit.payments.services.groupcommit import GroupCommit
 from onevisit.payments.services.receipts import registrar_for
 from onevisit.payments.services.settlement import Received, Result, SettleItem, SettleOutcome, settle_events
 

@@ -26,17 +26,18 @@ from typing import Any, NamedTuple
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from onevisit.kernel import groupcommit, journal
 from onevisit.kernel.actors import Principal, system_actor
 from onevisit.kernel.errors import AppError, Conflict, InvalidInput, NotFound
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.platform import Platform
+from onevisit.kernel.rows import Rows
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.channels.gateway import CreatedOrder, Gateways, gateways_for
 from onevisit.payments.channels.wire import ChannelEvent
 from onevisit.payments.errors import PaymentError
 from onevisit.payments.models import BillStatus, OrderStatus, PaymentOrder
-from onevisit.payments.services import groupcommit, journal, receipts
-from onevisit.payments.services.rows import Rows
+from onevisit.payments.services import receipts
 from onevisit.payments.services.settlement import SettleItem, SettleOutcome, settle_events
 
 log = logging.getLogger("onevisit.payments")

@@ -32,12 +32,12 @@ from sqlalchemy.orm import Session
 from onevisit import ledger
 from onevisit.kernel.errors import Conflict, NotFound
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.journal import AuditEntry, audit_many
+from onevisit.kernel.rows import Rows
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.errors import PaymentError
 from onevisit.payments.models import Payout
-from onevisit.payments.services.journal import AuditEntry, audit_many
 from onevisit.payments.services.receipts import RECEIPT_LOG, digest_of
-from onevisit.payments.services.rows import Rows
 
 MAX_PAYOUT_FEN = 10_000_000_000  # 100 million yuan
 

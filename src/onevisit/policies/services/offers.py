@@ -29,13 +29,13 @@ from onevisit.identity.services.people import phone_of
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.journal import AuditEntry, audit_many
 from onevisit.kernel.money import yuan
+from onevisit.kernel.rows import Rows
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments import BillKind, create_bill
 from onevisit.payments.models import Payout
 from onevisit.payments.services import payouts
-from onevisit.payments.services.journal import AuditEntry, audit_many
-from onevisit.payments.services.rows import Rows
 from onevisit.policies.errors import PolicyError
 from onevisit.policies.models import Offer, OfferStatus, Policy, PolicyStatus
 from onevisit.policies.services.drafting import may_manage

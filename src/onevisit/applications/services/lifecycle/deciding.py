@@ -133,21 +133,14 @@ def _claim(value: object, kind: FieldType) -> object:
     return value
 
 
-def _complete(case: _Case) -> None:
-    """Issues the certificates into the wallet and closes the application."""
-    uow, app, applicant, schema, record, today = (
-        case.uow,
-        case.app,
-        case.applicant,
-        case.schema,
-        case.record,
-        case.today,
-    )
-    matter = case.matter
-    # Everything so far goes in now: issuing locks the certificate log until the commit,
-    # and other applications wait on that lock, so as little as possible comes after it.
-    uow.session.flush()
-    issued: list[str] = []
+def certificates_to_issue(
+    matter: Matter, applicant: Applicant, schema: Schema, record: Mapping[str, object], today: dt.date
+) -> tuple[list[tuple[str, dict[str, object]]], list[str]]:
+    """The certificates the matter issues to this applicant, as ``(type, claims)`` with the
+    claims evaluated over ``record``; and the types deferred (issued to another kind of
+    holder than the applicant)."""
+    issued: list[tuple[str, dict[str, object]]] = []
+    deferred: list[str] = []
     for service in matter.members:
         for step in service.steps:
             if not isinstance(step, IssueStep):
@@ -155,7 +148,7 @@ def _complete(case: _Case) -> None:
             for issuance in step.certificates:
                 ctype = next((t for t in credentials.TYPES if t.code == issuance.type), None)
                 if ctype is None or ctype.holder_kind != applicant.holder.kind:
-                    record_history(uow, app, "certificate_deferred", {"type": issuance.type})
+                    deferred.append(issuance.type)
                     continue
                 fields = {}
                 for name, expression in issuance.claims.items():
@@ -163,16 +156,31 @@ def _complete(case: _Case) -> None:
                     value = parsed.evaluate(record)
                     if value is not None and value != "":
                         fields[name] = _claim(value, parsed.type)
-                cert = credentials.issue(
-                    uow,
-                    issuance.type,
-                    applicant.holder,
-                    fields,
-                    source="applications",
-                    reference=f"{app.number}:{issuance.type}",
-                    facts=applicant.holder_facts,
-                )
-                issued.append(cert.number)
+                issued.append((issuance.type, fields))
+    return issued, deferred
+
+
+def _complete(case: _Case) -> None:
+    """Issues the certificates into the wallet and closes the application."""
+    uow, app, applicant = case.uow, case.app, case.applicant
+    # Everything so far goes in now: issuing locks the certificate log until the commit,
+    # and other applications wait on that lock, so as little as possible comes after it.
+    uow.session.flush()
+    to_issue, deferred = certificates_to_issue(case.matter, applicant, case.schema, case.record, case.today)
+    for type_code in deferred:
+        record_history(uow, app, "certificate_deferred", {"type": type_code})
+    issued: list[str] = []
+    for type_code, fields in to_issue:
+        cert = credentials.issue(
+            uow,
+            type_code,
+            applicant.holder,
+            fields,
+            source="applications",
+            reference=f"{app.number}:{type_code}",
+            facts=applicant.holder_facts,
+        )
+        issued.append(cert.number)
     app.certificates = issued
     app.status = "completed"
     app.updated_at = uow.clock.now()

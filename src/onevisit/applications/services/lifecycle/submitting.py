@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -207,16 +208,105 @@ def _submit_checked(
     """``fresh``: a draft created by this same call, so with no uploaded files yet."""
     session = uow.session
     now = uow.clock.now()
-    today = matters.today_in_zhejiang(now)
     app.form = {f.name: str(values.get(f.name, ""))[:4000] for f in matter.form}
     app.commitments = sorted({c for c in commitments if c in {m.code for m in matter.materials}})
+    for upload in uploads:
+        _check_upload(upload)
+    stored = (
+        set()
+        if fresh
+        else {
+            f.material_code
+            for f in session.scalars(select(ApplicationFile).where(ApplicationFile.application_id == app.id))
+        }
+    )
+    found = assess(
+        session,
+        matter,
+        applicant=applicant,
+        records=records,
+        values=values,
+        commitments=app.commitments,
+        uploaded=stored | {u.material for u in uploads},
+        number=app.number,
+        now=now,
+    )
+    for upload in uploads:
+        _store_upload(uow, app, upload)
+    app.materials = found.materials
+    app.outcome = {"record": _jsonable(found.record)}
+    app.submitted_at = app.submitted_at or now
+    app.updated_at = now
+    if supplementing:
+        reopened = session.scalars(
+            select(Task).where(Task.application_id == app.id, Task.status == "supplement_requested")
+        ).all()
+        for task in reopened:
+            task.status = "open"
+            task.opened_at = now
+            task.due_at = working_days_after(now, 1 if task.due_at is None else 3)
+        app.status = "in_review"
+        record_history(uow, app, "supplemented", {"materials": [m["code"] for m in found.materials]})
+        uow.audit("applications.supplemented", "application", app.number, {})
+        return app
+    app.instant = found.instant
+    app.due_at = found.due_at
+    app.fee_total_fen = found.fee_total_fen
+    record_history(uow, app, "submitted", found.submitted_detail)
+    uow.audit(
+        "applications.submitted", "application", app.number, {"service": app.service_code, "instant": found.instant}
+    )
+    if not found.instant:
+        opened = _open_tasks(uow, app, matter)
+        if opened:
+            app.status = "in_review"
+            return app
+    _approved(_Case(uow, app, matter, applicant, found.schema, found.record, found.today))
+    return app
+
+
+@dataclass
+class Assessment:
+    """What the rules and the records say of a submission, before anything is written."""
+
+    schema: Schema
+    record: dict[str, object]
+    today: dt.date
+    materials: list[dict[str, Any]]
+    instant: bool
+    fee_total_fen: int
+    due_at: dt.datetime
+
+    @property
+    def submitted_detail(self) -> dict[str, Any]:
+        """The "submitted" history entry's detail."""
+        return {"instant": self.instant, "materials": [m["source"] for m in self.materials]}
+
+
+def assess(
+    session: Session,
+    matter: Matter,
+    *,
+    applicant: Applicant,
+    records: Mapping[str, list[dict[str, Any]]],
+    values: Mapping[str, str],
+    commitments: Sequence[str],
+    uploaded: set[str],
+    number: str,
+    now: dt.datetime,
+) -> Assessment:
+    """Checks a submission — the form, the applicant's eligibility, the materials, the
+    automatic checks — and decides instant approval and the fee; reads, writes nothing.
+    Raises ``InvalidInput`` (not eligible, checks failed) or ``ValidationFailed`` (every
+    form and material problem at once)."""
+    today = matters.today_in_zhejiang(now)
     typed, errors = check_form(matter.form, values)
     schema = matters.schema_for(session, matter)
     raw = {
         **matters.builtin_facts(applicant, today),
         **matters.declared_facts(session, matter, applicant, records, today),
         **typed,
-        "application_no": app.number,
+        "application_no": number,
     }
     record = matters.coerce_record(schema, raw)
     eligibility = [c for m in matter.members for c in m.eligibility]
@@ -228,29 +318,17 @@ def _submit_checked(
             params={"conditions": "; ".join(c.message.get("en") for c in failing)},
             fields=[FieldError("eligibility", c.message.en, {"zh": c.message.zh}) for c in failing],
         )
-    stored = (
-        set()
-        if fresh
-        else {
-            f.material_code
-            for f in session.scalars(select(ApplicationFile).where(ApplicationFile.application_id == app.id))
-        }
-    )
-    for upload in uploads:
-        _store_upload(uow, app, upload)
-        stored.add(upload.material)
-    names = _item_names(session, matter)
     resolved, missing = _materials(
         session,
         matter=matter,
         applicant=applicant,
         records=records,
-        commitments=app.commitments,
-        uploaded=stored,
+        commitments=commitments,
+        uploaded=uploaded,
         schema=schema,
         record=record,
         today=today,
-        names=names,
+        names=_item_names(session, matter),
     )
     if errors or missing:
         raise ValidationFailed([*errors, *missing], code=ApplicationError.FORM_INVALID)
@@ -263,38 +341,19 @@ def _submit_checked(
             params={"conditions": "; ".join(c.message.get("en") for c in failed_checks)},
             fields=[FieldError("checks", c.message.en, {"zh": c.message.zh}) for c in failed_checks],
         )
-    app.materials = resolved
-    app.outcome = {"record": _jsonable(record)}
-    app.submitted_at = app.submitted_at or now
-    app.updated_at = now
-    if supplementing:
-        reopened = session.scalars(
-            select(Task).where(Task.application_id == app.id, Task.status == "supplement_requested")
-        ).all()
-        for task in reopened:
-            task.status = "open"
-            task.opened_at = now
-            task.due_at = working_days_after(now, 1 if task.due_at is None else 3)
-        app.status = "in_review"
-        record_history(uow, app, "supplemented", {"materials": [m["code"] for m in resolved]})
-        uow.audit("applications.supplemented", "application", app.number, {})
-        return app
     instant = all(m.instant_approval is not None for m in matter.members) and not matters.unmet(
         [m.instant_approval for m in matter.members if m.instant_approval is not None], schema, record, today
     )
-    app.instant = instant
     committed = max(m.time_limits.committed_days for m in matter.members)
-    app.due_at = working_days_after(now, committed)
-    app.fee_total_fen = _fees(matter, schema, record, today)
-    record_history(uow, app, "submitted", {"instant": instant, "materials": [m["source"] for m in resolved]})
-    uow.audit("applications.submitted", "application", app.number, {"service": app.service_code, "instant": instant})
-    if not instant:
-        opened = _open_tasks(uow, app, matter)
-        if opened:
-            app.status = "in_review"
-            return app
-    _approved(_Case(uow, app, matter, applicant, schema, record, today))
-    return app
+    return Assessment(
+        schema=schema,
+        record=record,
+        today=today,
+        materials=resolved,
+        instant=instant,
+        fee_total_fen=_fees(matter, schema, record, today),
+        due_at=working_days_after(now, committed),
+    )
 
 
 _ITEM_NAMES: dict[tuple[str, int], tuple[float, dict[str, str]]] = {}
@@ -324,11 +383,14 @@ def _item_names(session: Session, matter: Matter) -> dict[str, str]:
     return names
 
 
-def _store_upload(uow: UnitOfWork, app: Application, upload: Upload) -> None:
+def _check_upload(upload: Upload) -> None:
     if not upload.content or len(upload.content) > MAX_FILE_BYTES:
         raise ValidationFailed(
             [FieldError(f"material-{upload.material}", N_("The file must be between 1 byte and 5 MB."))]
         )
+
+
+def _store_upload(uow: UnitOfWork, app: Application, upload: Upload) -> None:
     uow.session.add(
         ApplicationFile(
             application_id=app.id,

@@ -6,14 +6,14 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from onevisit.kernel import journal
+from onevisit.kernel.rows import Rows, pg_array
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.payments.channels.wire import CLOSED, PAID
 from onevisit.payments.events import PaymentSettled
 from onevisit.payments.models import RefundStatus
-from onevisit.payments.services import journal
 from onevisit.payments.services.payees import apportion, payee_shares
 from onevisit.payments.services.receipts import digest_of, receipt_number, receipt_record, verify_code
-from onevisit.payments.services.rows import Rows, pg_array
 from onevisit.payments.services.settlement.sql import (
     CLOSE_ORDERS_PG,
     ENTRY_COLUMNS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from onevisit.payments.services.rows import Rows
+from onevisit.kernel.rows import Rows
 
 NOTIFICATION_COLUMNS = (
     ("channel", "text"),

@@ -1,4 +1,5 @@
-"""Driver-level SQL for the payment hot paths, on the unit of work's own connection.
+"""Driver-level SQL for hot write paths (payments, policies, instant approvals), on the
+unit of work's own connection.
 
 Creating orders and settling payments runs a dozen statements per transaction, hundreds
 of transactions a second. Through SQLAlchemy each statement costs ~250 µs of CPU in the

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.events import Event
+from onevisit.kernel.rows import Rows
 from onevisit.kernel.uow import UnitOfWork
-from onevisit.payments.services.rows import Rows
 
 
 class AuditEntry(NamedTuple):

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from onevisit.kernel.platform import Platform
 
-log = logging.getLogger("onevisit.payments")
+log = logging.getLogger("onevisit.kernel.groupcommit")
 
 T = TypeVar("T")
 R = TypeVar("R")

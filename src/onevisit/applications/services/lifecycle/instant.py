@@ -1,0 +1,348 @@
+"""Instant approvals, group-committed: many applications, one transaction.
+
+An instant approval is decided by rules alone, so the API's "apply" for one is nothing but
+reads and writes — and the writes are the same few rows each time: the application, its
+history, its certificate (signed, appended to the ledger's certificate log), audit records,
+an event, the dossier read's access rows. Written one application per transaction they
+queue on the certificate log's lock, each transaction paying its statements' and commit's
+fixed costs. Here each request *prepares* on its own thread (reads only: the applicant, the
+dossier — its access rows kept, not yet written — the form and every rule, exactly as
+:func:`~.submitting.assess` judges a submission), then joins a group commit
+(:mod:`onevisit.kernel.groupcommit`) that writes a whole batch at once: one INSERT for the
+applications, one ledger append and one INSERT for their certificates, one statement each
+for history, audit, events and access rows, one commit. Each request is answered after its
+batch committed.
+
+Only applications that will complete at once take this path: every member service has an
+instant-approval rule and it holds, no fee is due, and no rule reads the application's
+number (it is assigned in the batch). Anything else — an error in the form, a failed
+check, a review step, a fee, the key's earlier application — goes the ordinary way
+(:func:`~.drafts.apply`), which keeps the draft and names every problem. A batch that fails
+is retried one request at a time, so one bad request cannot fail the others; a request that
+raced another with the same idempotency key (the unique key refuses its row) is answered by
+the ordinary path with the first one's application.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from onevisit import credentials, datahub
+from onevisit.applications.models import Application
+from onevisit.applications.services import matter as matters
+from onevisit.applications.services.lifecycle.core import _current_matter
+from onevisit.applications.services.lifecycle.deciding import certificates_to_issue
+from onevisit.applications.services.lifecycle.submitting import Assessment, _jsonable, assess
+from onevisit.applications.services.matter import Applicant, Matter
+from onevisit.kernel import groupcommit, journal
+from onevisit.kernel.actors import Principal, system_actor
+from onevisit.kernel.errors import InvalidInput, ValidationFailed
+from onevisit.kernel.platform import Platform
+from onevisit.kernel.rows import Rows, pg_array
+
+#: the unit of work's actor; every row written names the applicant who asked
+BATCH_ACTOR = system_actor("applications")
+MAX_BATCH = 64
+#: the reference of a dossier read made before the application has a number: a granted
+#: read's rows are written with the number instead; a refused one is logged with this
+PROVISIONAL = "(new application)"
+
+_APPLICATION_COLUMNS = (
+    ("number", "text"),
+    ("kind", "text"),
+    ("service_code", "text"),
+    ("version_id", "int"),
+    ("applicant_kind", "text"),
+    ("person_id", "int"),
+    ("enterprise_id", "int"),
+    ("status", "text"),
+    ("form", "json"),
+    ("materials", "json"),
+    ("commitments", "json"),
+    ("outcome", "json"),
+    ("instant", "bool"),
+    ("fee_total_fen", "int"),
+    ("certificates", "json"),
+    ("idempotency_key", "text"),
+    ("reason", "text"),
+    ("created_at", "time"),
+    ("submitted_at", "time"),
+    ("decided_at", "time"),
+    ("due_at", "time"),
+    ("updated_at", "time"),
+)
+_HISTORY_COLUMNS = (
+    ("application_id", "int"),
+    ("at", "time"),
+    ("actor", "text"),
+    ("action", "text"),
+    ("detail", "json"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyRequest:
+    principal: Principal
+    code: str
+    values: Mapping[str, str]
+    commitments: tuple[str, ...] = ()
+    idempotency_key: str | None = None
+    ip: str | None = None
+
+
+@dataclass
+class Prepared:
+    """A request judged an instant approval, with everything its rows need but a number."""
+
+    request: ApplyRequest
+    matter: Matter
+    applicant: Applicant
+    found: Assessment
+    form: dict[str, str]
+    commitments: list[str]
+    pending: datahub.PendingLog | None
+
+
+def prepare(platform: Platform, request: ApplyRequest) -> Application | Prepared | None:
+    """Reads and judges ``request``; writes nothing. Returns the key's earlier application
+    (answered as it is), a :class:`Prepared` instant approval, or ``None``: the ordinary
+    path takes it (not instant, a fee, a problem to name, the key's kept draft)."""
+    principal = request.principal
+    with platform.db.session() as session:
+        if request.idempotency_key:
+            existing = session.scalar(
+                select(Application).where(
+                    Application.person_id == principal.person_id,
+                    Application.idempotency_key == request.idempotency_key,
+                )
+            )
+            if existing is not None:
+                session.expunge(existing)
+                return existing if existing.status != "draft" else None
+        matter = _current_matter(session, request.code)
+        if not _may_be_instant(session, matter):
+            return None
+        applicant = matters.applicant_for(session, platform, principal, matter.applicant_kind)
+    records, pending = matters.read_dossier_deferred(platform, matter, applicant, PROVISIONAL)
+    form = {f.name: str(request.values.get(f.name, ""))[:4000] for f in matter.form}
+    commitments = sorted({c for c in request.commitments if c in {m.code for m in matter.materials}})
+    with platform.db.session() as session:
+        try:
+            found = assess(
+                session,
+                matter,
+                applicant=applicant,
+                records=records,
+                values=request.values,
+                commitments=commitments,
+                uploaded=set(),
+                number="",
+                now=platform.clock.now(),
+            )
+        except (ValidationFailed, InvalidInput):
+            return None  # the ordinary path names the problems and keeps the draft
+    if not found.instant or found.fee_total_fen:
+        return None
+    return Prepared(request, matter, applicant, found, form, commitments, pending)
+
+
+_FITS: dict[tuple[str, int], bool] = {}
+
+
+def _may_be_instant(session: Any, matter: Matter) -> bool:
+    """Every member has an instant-approval rule, and no condition reads the number."""
+    key = (str(session.get_bind().engine.url), matter.entry.version_id)
+    fits = _FITS.get(key)
+    if fits is None:
+        if any(m.instant_approval is None for m in matter.members):
+            fits = False
+        else:
+            schema = matters.schema_for(session, matter)
+            conditions = [c.rule for m in matter.members for c in m.eligibility]
+            conditions += [c.rule for m in matter.members for s in m.steps if s.kind == "check" for c in s.checks]
+            conditions += [m.instant_approval.rule for m in matter.members if m.instant_approval is not None]
+            conditions += [f.when for _, f in matter.fees if f.when] + [w for m in matter.materials if (w := m.when)]
+            formulas = [f.formula for _, f in matter.fees if f.formula]
+            today = dt.date(2000, 1, 1)  # what a rule reads does not depend on the day
+            read = [matters.rule(text, schema, today).fields for text in conditions]
+            read += [matters.rule(text, schema, today, value=True).fields for text in formulas]
+            fits = not any("application_no" in fields for fields in read)
+        if len(_FITS) > 2000:
+            _FITS.clear()
+        _FITS[key] = fits
+    return fits
+
+
+def group(platform: Platform) -> groupcommit.GroupCommit[Prepared, Application]:
+    """The process's group commit of instant approvals for ``platform``."""
+    return groupcommit.for_platform(platform, "applications.instant", write, max_batch=MAX_BATCH)
+
+
+def write(platform: Platform, batch: Sequence[Prepared]) -> list[Application | BaseException]:
+    """Writes a batch of prepared instant approvals in one transaction; their applications
+    (completed, certificates issued), in order."""
+    with platform.uow(BATCH_ACTOR) as uow:
+        now = uow.clock.now()
+        rows = Rows(uow.session)
+        values = [_row(p, now) for p in batch]
+        returned = rows.insert("applications", _APPLICATION_COLUMNS, values, returning="id, number")
+        inserted = {str(number): int(id_) for id_, number in returned}
+        ids = [inserted[str(v[0])] for v in values]
+        day = matters.today_in_zhejiang(now)
+        numbers = [f"A{day:%Y%m%d}{id_:06d}" for id_ in ids]
+        requests: list[credentials.IssueRequest] = []
+        issued_by: list[list[int]] = []  # per application: positions in requests
+        deferred_by: list[list[str]] = []
+        records: list[dict[str, object]] = []
+        for prepared, number in zip(batch, numbers, strict=True):
+            record = {**prepared.found.record, "application_no": number}
+            records.append(record)
+            found, applicant = prepared.found, prepared.applicant
+            to_issue, deferred = certificates_to_issue(prepared.matter, applicant, found.schema, record, found.today)
+            positions = []
+            for type_code, fields in to_issue:
+                positions.append(len(requests))
+                requests.append(
+                    credentials.IssueRequest(
+                        type_code,
+                        applicant.holder,
+                        fields,
+                        facts=applicant.holder_facts,
+                        reference=f"{number}:{type_code}",
+                        actor=prepared.request.principal,
+                        ip=prepared.request.ip,
+                    )
+                )
+            issued_by.append(positions)
+            deferred_by.append(deferred)
+        certificates = credentials.issue_many(uow, requests, source="applications", announce=True)
+        held = [[certificates[i] for i in positions] for positions in issued_by]
+        _finish(rows, ids, numbers, records, held)
+        _history(rows, batch, ids, held, deferred_by, now)
+        _audit(uow, rows, batch, numbers, held)
+        datahub.log_deferred(
+            uow.session.connection(),
+            [(p.pending, number) for p, number in zip(batch, numbers, strict=True) if p.pending is not None],
+        )
+    return [
+        _application(p, v, id_, number, certs)
+        for p, v, id_, number, certs in zip(batch, values, ids, numbers, held, strict=True)
+    ]
+
+
+def _row(prepared: Prepared, now: dt.datetime) -> tuple[Any, ...]:
+    matter, applicant, found, request = prepared.matter, prepared.applicant, prepared.found, prepared.request
+    placeholder = "~" + secrets.token_hex(12)  # unique until the number replaces it, below
+    return (
+        placeholder,
+        matter.entry.kind,
+        matter.entry.code,
+        matter.entry.version_id,
+        applicant.kind,
+        applicant.person.id,
+        applicant.enterprise.id if applicant.enterprise else None,
+        "completed",
+        prepared.form,
+        found.materials,
+        prepared.commitments,
+        {},
+        True,
+        0,
+        [],
+        request.idempotency_key,
+        "",
+        now,
+        now,
+        now,
+        found.due_at,
+        now,
+    )
+
+
+def _finish(
+    rows: Rows, ids: list[int], numbers: list[str], records: list[dict[str, object]], held: list[list[str]]
+) -> None:
+    """Each application's number, the record its rules read (with the number) and its
+    certificates, in one statement (PostgreSQL) or one executemany (SQLite)."""
+    outcomes = [rows.json_in({"record": _jsonable(r)}) for r in records]
+    certificates = [rows.json_in(h) for h in held]
+    if rows.pg:
+        rows.run(
+            "UPDATE applications AS a SET number = u.number, outcome = u.outcome::json, "
+            "certificates = u.certificates::json "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(id, number, outcome, certificates) "
+            "WHERE a.id = u.id",
+            [
+                pg_array(ids, "int"),
+                pg_array(numbers, "text"),
+                pg_array(outcomes, "text"),
+                pg_array(certificates, "text"),
+            ],
+        )
+        return
+    rows.cursor.executemany(
+        "UPDATE applications SET number = ?, outcome = ?, certificates = ? WHERE id = ?",
+        list(zip(numbers, outcomes, certificates, ids, strict=True)),
+    )
+
+
+def _history(  # noqa: PLR0917 - the batch's parallel lists
+    rows: Rows,
+    batch: Sequence[Prepared],
+    ids: list[int],
+    held: list[list[str]],
+    deferred_by: list[list[str]],
+    now: dt.datetime,
+) -> None:
+    """The same history an application decided on the ordinary path gets."""
+    entries: list[tuple[Any, ...]] = []
+    for prepared, id_, certificates, deferred in zip(batch, ids, held, deferred_by, strict=True):
+        actor = prepared.request.principal.label[:128]
+        entries += [
+            (id_, now, actor, "started", {"version": prepared.matter.entry.version}),
+            (id_, now, actor, "submitted", prepared.found.submitted_detail),
+            (id_, now, actor, "approved", {}),
+            *((id_, now, actor, "certificate_deferred", {"type": t}) for t in deferred),
+            (id_, now, actor, "completed", {"certificates": certificates}),
+        ]
+    rows.insert("application_history", _HISTORY_COLUMNS, entries)
+
+
+def _audit(uow: Any, rows: Rows, batch: Sequence[Prepared], numbers: list[str], held: list[list[str]]) -> None:
+    entries: list[journal.AuditEntry] = []
+    for prepared, number, certificates in zip(batch, numbers, held, strict=True):
+        who, ip, entry = prepared.request.principal, prepared.request.ip, prepared.matter.entry
+        entries += [
+            journal.AuditEntry(
+                "applications.started",
+                "application",
+                number,
+                {"service": entry.code, "version": entry.version},
+                ip,
+                who,
+            ),
+            journal.AuditEntry(
+                "applications.submitted", "application", number, {"service": entry.code, "instant": True}, ip, who
+            ),
+            journal.AuditEntry("applications.approved", "application", number, {}, ip, who),
+            journal.AuditEntry(
+                "applications.completed", "application", number, {"certificates": len(certificates)}, ip, who
+            ),
+        ]
+    journal.audit_many(uow, entries, rows=rows)
+
+
+def _application(
+    prepared: Prepared, values: tuple[Any, ...], id_: int, number: str, certificates: list[str]
+) -> Application:
+    """The application as written (not attached to any session)."""
+    fields = dict(zip((name for name, _ in _APPLICATION_COLUMNS), values, strict=True))
+    fields.update(id=id_, number=number, certificates=certificates, bill_number=None)
+    fields["outcome"] = {"record": _jsonable({**prepared.found.record, "application_no": number})}
+    return Application(**fields)
