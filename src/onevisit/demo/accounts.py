@@ -107,5 +107,10 @@ def print_demo_logins(platform: Platform, console: Console | None = None) -> lis
     out.print(table)
     if not all(row.present for row in rows):
         out.print("Some demo logins are missing: run [bold]onevisit demo seed[/bold] on an empty database.")
+    from onevisit.demo.applications import applications_note  # the seeded housing bundles, if any
+
+    note = applications_note(platform)
+    if note:
+        out.print(note)
     out.print("Anyone else in the demo province can sign in with a one-time SMS code (/login/sms).")
     return rows

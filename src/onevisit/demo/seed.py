@@ -139,6 +139,9 @@ def seed_province(
     from onevisit.demo.policies import seed_policies  # policies matched to every enterprise (docs/policies.md)
 
     report.timings.update(seed_policies(platform, seed=seed).timings)
+    from onevisit.demo.applications import seed_applications  # the housing bundle done and under way (docs/demo.md)
+
+    report.timings.update(seed_applications(platform).timings)
     return report
 
 

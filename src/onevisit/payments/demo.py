@@ -8,12 +8,12 @@ enterprises are the seeded rows ``1..n``. Bills are bulk-inserted (one statement
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
 import httpx
 import numpy as np
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from sqlalchemy import insert, select
 from starlette.applications import Starlette
 
@@ -106,19 +106,20 @@ def seed_payments(uow: UnitOfWork, *, seed: int, people: int, enterprises: int) 
 
 
 class _InProcess(httpx.BaseTransport):
-    """Synchronous HTTP to an ASGI app in this process (the channel simulator): each call
-    runs the app on a short-lived event loop."""
+    """Synchronous HTTP to an ASGI app in this process (the channel simulator), run on the
+    portal's event loop in its own thread (the caller may have a loop of its own running)."""
 
-    def __init__(self, app: Starlette) -> None:
+    def __init__(self, app: Starlette, portal: BlockingPortal) -> None:
         self.asgi = httpx.ASGITransport(app=app)
+        self.portal = portal
+
+    async def _call(self, request: httpx.Request) -> httpx.Response:
+        response = await self.asgi.handle_async_request(request)
+        content = await response.aread()
+        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        async def call() -> httpx.Response:
-            response = await self.asgi.handle_async_request(request)
-            content = await response.aread()
-            return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
-
-        return asyncio.run(call())
+        return self.portal.call(self._call, request)
 
 
 def pay_at_simulator(
@@ -139,7 +140,10 @@ def pay_at_simulator(
     secret = config.secret(platform.settings)
     quiet = Behaviour(delay_max=0.0, duplicate_rate=0.0, drop_rate=1.0, max_attempts=1)
     base = config.gateway_url.rstrip("/")
-    with httpx.Client(transport=_InProcess(create_simulator(secret, behaviour=quiet))) as client:
+    with (
+        start_blocking_portal() as portal,
+        httpx.Client(transport=_InProcess(create_simulator(secret, behaviour=quiet), portal)) as client,
+    ):
         channels: dict[str, Channel] = {
             name: HttpChannel(name, base, wire.Keys.derive(secret, name, with_private=False), client)
             for name in wire.CHANNELS
