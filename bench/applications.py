@@ -33,9 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,7 +44,15 @@ import httpx
 from tests.common.factories import cheap_password_hashing
 from tests.unit.applications.conftest import build_province
 
-from bench.common import free_port, wait_until_up, write_result
+from bench.common import (
+    Connection,
+    CpuMeter,
+    free_port,
+    fresh_database,
+    postmaster_pid,
+    wait_until_up,
+    write_result,
+)
 from onevisit.identity.services.people import ensure_regions
 from onevisit.kernel.db import Database
 from onevisit.kernel.migrate import upgrade
@@ -54,47 +63,6 @@ SECRET_KEY = "bench-applications-" + "k" * 40
 PASSWORD = "correct horse battery"  # noqa: S105 - tests.common.factories' password, throwaway database
 TARGET_RPS = 300
 TARGET_P99_MS = 100
-
-
-class Connection:
-    """A keep-alive HTTP/1.1 connection, so the bench itself eats little CPU."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(
-        self, method: str, target: str, body: bytes = b"", headers: Iterable[tuple[str, str]] = ()
-    ) -> tuple[int, bytes]:
-        reused = self.writer is not None
-        try:
-            return await self._request(method, target, body, headers)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            if not reused:
-                raise
-            # the server closed a connection left idle past its keep-alive timeout (uvicorn:
-            # 5 s) as it was reused: once more on a new one (applications carry their key)
-            self.writer = None
-            return await self._request(method, target, body, headers)
-
-    async def _request(
-        self, method: str, target: str, body: bytes, headers: Iterable[tuple[str, str]]
-    ) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
-        head = f"{method} {target} HTTP/1.1\r\nhost: {self.host}:{self.port}\r\ncontent-length: {len(body)}\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
-        self.writer.write(head.encode("latin-1") + body)
-        raw = await self.reader.readuntil(b"\r\n\r\n")
-        lines = raw.split(b"\r\n")
-        status = int(lines[0].split(b" ", 2)[1])
-        length = 0
-        for line in lines[1:]:
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        return status, await self.reader.readexactly(length)
 
 
 Call = Callable[[Connection, int], Awaitable[None]]
@@ -172,19 +140,6 @@ def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def fresh_database(url: str) -> str:
-    """On PostgreSQL, a new empty database beside the one named (dropped first if left over)."""
-    from sqlalchemy import create_engine, text
-
-    name = "bench_applications"
-    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
 def prepare(url: str) -> str:
     """Migrates and builds a small province (catalogue, datahub, one citizen); returns the
     citizen's ID number."""
@@ -201,8 +156,11 @@ def prepare(url: str) -> str:
     return number
 
 
-def measure(args: argparse.Namespace, address: tuple[str, int], headers: list[tuple[str, str]]) -> dict[str, Any]:
-    """The phases, /healthz first each time, with the load average around them."""
+def measure(
+    args: argparse.Namespace, address: tuple[str, int], headers: list[tuple[str, str]], meter: CpuMeter
+) -> dict[str, Any]:
+    """The phases, /healthz first each time, with the load average around them and the CPU
+    time each process spent per application in the throughput phase."""
 
     async def healthz(connection: Connection, _i: int) -> None:
         status, _ = await connection.request("GET", "/healthz")
@@ -226,7 +184,9 @@ def measure(args: argparse.Namespace, address: tuple[str, int], headers: list[tu
     asyncio.run(closed_loop(healthz, address, 500, args.concurrency))
     figures["load_average_before"] = _loadavg()
     figures["healthz"] = asyncio.run(closed_loop(healthz, address, args.count, args.concurrency))
+    meter.begin()
     figures["instant_approval"] = asyncio.run(closed_loop(apply, address, args.count, args.concurrency))
+    figures["cpu_ms_per_application"] = meter.per_item_ms(args.count)
     figures["load_average_after_throughput"] = _loadavg()
     figures["healthz_at_offered_rate"] = asyncio.run(open_loop(healthz, address, args.rate, args.seconds, 0))
     figures["instant_approval_at_offered_rate"] = asyncio.run(
@@ -248,7 +208,11 @@ def main() -> int:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="onevisit-bench-applications-"))
-    url = fresh_database(args.database_url) if args.database_url else f"sqlite:///{tmp / 'bench.db'}"
+    url = (
+        fresh_database(args.database_url, "bench_applications")
+        if args.database_url
+        else f"sqlite:///{tmp / 'bench.db'}"
+    )
     number = prepare(url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -276,7 +240,9 @@ def main() -> int:
             csrf = login.json()["csrf_token"]
         headers = [("cookie", cookie), ("x-csrf-token", csrf), ("content-type", "application/json")]
 
-        figures = measure(args, ("127.0.0.1", port), headers)
+        pg_port = urlsplit(url).port if args.database_url else None
+        meter = CpuMeter({"server": server.pid, "postgresql": postmaster_pid(pg_port) if pg_port else None})
+        figures = measure(args, ("127.0.0.1", port), headers, meter)
         figures["database"] = url.split(":", 1)[0].split("+", 1)[0]
     finally:
         server.terminate()

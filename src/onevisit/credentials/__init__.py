@@ -16,7 +16,8 @@ The public face other modules use::
 
 from onevisit.credentials.catalogue import TYPES, CertificateType
 from onevisit.credentials.events import CredentialIssued, CredentialStatusChanged
-from onevisit.credentials.services.issuance import Holder, IssueRequest, issue, issue_many, resolve_holder
+from onevisit.credentials.services.batches import draft_many, issue_many, register_many
+from onevisit.credentials.services.issuance import Holder, IssueRequest, issue, resolve_holder
 from onevisit.credentials.services.materials import valid_certificates
 from onevisit.credentials.services.status import change_status
 
@@ -28,8 +29,10 @@ __all__ = [
     "Holder",
     "IssueRequest",
     "change_status",
+    "draft_many",
     "issue",
     "issue_many",
+    "register_many",
     "resolve_holder",
     "valid_certificates",
 ]

@@ -31,6 +31,8 @@ PG_ARRAY_TYPES = {
     "text": "text[]",
     "bool": "boolean[]",
     "time": "timestamptz[]",
+    "date": "date[]",
+    "bytes": "bytea[]",
     "json": "text[]",  # cast to json in the select list
 }
 
@@ -46,8 +48,10 @@ def pg_array(values: Iterable[Any], kind: str) -> str:
         items = ("NULL" if v is None else str(int(v)) for v in values)
     elif kind == "bool":
         items = ("NULL" if v is None else ("t" if v else "f") for v in values)
-    elif kind == "time":
+    elif kind in ("time", "date"):
         items = ("NULL" if v is None else v.isoformat() for v in values)
+    elif kind == "bytes":  # bytea's hex form, its backslash escaped for the array literal
+        items = ("NULL" if v is None else '"\\\\x' + bytes(v).hex() + '"' for v in values)
     else:  # text, and json already turned into text
         items = ("NULL" if v is None else _quoted(str(v)) for v in values)
     return "{" + ",".join(items) + "}"
@@ -116,7 +120,7 @@ class Rows:
         returning: str = "",
     ) -> list[tuple[Any, ...]]:
         """Inserts rows (tuples in ``columns`` order; columns as ``(name, kind)`` with kind
-        one of int, text, bool, time, json). One statement on PostgreSQL."""
+        one of int, text, bool, time, date, bytes, json). One statement on PostgreSQL."""
         names = ", ".join(name for name, _ in columns)
         tail = (f" ON CONFLICT {on_conflict}" if on_conflict else "") + (f" RETURNING {returning}" if returning else "")
         converters = [self._converter(kind) for _, kind in columns]
@@ -147,6 +151,8 @@ class Rows:
     def _converter(self, kind: str) -> Any:
         if kind == "time":
             return self.time
+        if kind == "date" and not self.pg:  # as SQLAlchemy's Date stores it on SQLite
+            return lambda value: None if value is None else value.isoformat()
         if kind == "json":
             return self.json_in
         return lambda value: value

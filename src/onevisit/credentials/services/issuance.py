@@ -10,8 +10,8 @@ together with the decision that caused them::
                              {"name": ..., "kind": ..., ...}, source="applications", reference="A-2026-1")
 
 ``(source, reference)`` is unique: issuing again for the same reference returns the first
-certificate (a retried request never issues two). :func:`issue_many` issues a batch with one
-ledger append (the demo seed uses it).
+certificate (a retried request never issues two). :mod:`.batches` issues many with one
+ledger append (the demo seed, applications' group-committed instant approvals).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 
 from onevisit import ledger
 from onevisit.credentials.catalogue import (
@@ -53,7 +53,6 @@ from onevisit.identity.creditcodes import parse_credit_code
 from onevisit.identity.idnumbers import parse_id_number
 from onevisit.identity.models import Enterprise, Person
 from onevisit.identity.services.people import ID_KIND, find_enterprise, find_person_by_id_number
-from onevisit.kernel import journal
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.crypto import PersonalDataVault
 from onevisit.kernel.errors import AppError, FieldError, InvalidInput, NotFound, ValidationFailed
@@ -378,87 +377,6 @@ class IssueRequest:
     #: who asked, for the audit record (None: the unit of work's actor), and from where
     actor: Principal | None = None
     ip: str | None = None
-
-
-def issue_many(uow: UnitOfWork, requests: Iterable[IssueRequest], *, source: str, announce: bool = False) -> list[str]:
-    """Issues a batch: one bulk insert, one ledger append, one audit record for the batch.
-
-    Requests may carry the holder's facts (the demo seed knows them already), saving a
-    lookup and a decryption each. Returns the certificate numbers in order. ``announce``:
-    each certificate audited and announced (:class:`CredentialIssued`) as :func:`issue`
-    does, instead of one audit record for the batch (applications' instant approvals,
-    group-committed). A reference issued before makes the whole batch fail (unique
-    ``(source, reference)``): :func:`issue` is the form that returns the earlier one.
-    """
-    session = uow.session
-    vault = uow.platform.vault
-    now = uow.clock.now()
-    today = local_today(now)
-    signers: dict[str, Signer] = {}
-    drafts: list[Draft] = []
-    issued: list[IssueRequest] = []
-    for request in requests:
-        issued.append(request)
-        ctype = type_or_error(request.type_code)
-        _check_holder_kind(ctype, request.holder)
-        clean = clean_fields(ctype, request.fields)
-        start, end = validity(ctype, clean, today, request.valid_from, request.valid_until)
-        if ctype.department not in signers:
-            signers[ctype.department] = signer_for(uow, ctype.department)
-        facts = request.facts or holder_facts(session, vault, request.holder)
-        drafts.append(
-            draft(
-                vault,
-                ctype,
-                signers[ctype.department],
-                request.holder,
-                facts,
-                clean,
-                now,
-                start,
-                end,
-                source=source,
-                reference=request.reference,
-            )
-        )
-    if not drafts:
-        return []
-    refs = ledger.append_many(uow, CERTIFICATE_LOG, [d.entry for d in drafts])
-    rows = [{**d.row, "ledger_index": ref.index} for d, ref in zip(drafts, refs, strict=True)]
-    table = cast(Table, Credential.__table__)
-    for offset in range(0, len(rows), 5000):  # Core executemany: no ORM objects, no RETURNING
-        session.execute(insert(table), rows[offset : offset + 5000])
-    if not announce:
-        uow.audit("credentials.issued_batch", "credential", drafts[0].number, {"count": len(drafts), "source": source})
-        return [d.number for d in drafts]
-    journal.audit_many(
-        uow,
-        [
-            journal.AuditEntry(
-                "credentials.issued",
-                "credential",
-                d.number,
-                {"type": d.body.ctype, "department": d.body.issuer, "source": source, "reference": r.reference},
-                r.ip,
-                r.actor,
-            )
-            for d, r in zip(drafts, issued, strict=True)
-        ],
-    )
-    journal.emit_many(
-        uow,
-        [
-            CredentialIssued(
-                number=d.number,
-                type_code=d.body.ctype,
-                department_id=d.row["department_id"],
-                source=source,
-                reference=r.reference,
-            )
-            for d, r in zip(drafts, issued, strict=True)
-        ],
-    )
-    return [d.number for d in drafts]
 
 
 def disclosures_of(vault: PersonalDataVault, credential: Credential) -> list[str]:

@@ -30,8 +30,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.rows import Rows
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.ledger.config import LedgerConfig, get_ledger_config, log_keys
 from onevisit.ledger.errors import LedgerError, LedgerInputError, LedgerNotFoundError, LedgerStorageError
@@ -126,6 +128,17 @@ def _take_sqlite_write_lock(session: Session, name: str) -> None:
     )
 
 
+def _locked_if_exists(session: Session, name: str) -> LedgerLog | None:
+    """The log's row locked until the transaction ends (SQLite: its write lock taken), or
+    ``None`` if there is no such log."""
+    check_log_name(name)
+    if _is_sqlite(session):
+        _take_sqlite_write_lock(session, name)
+    return session.scalar(
+        select(LedgerLog).where(LedgerLog.name == name).with_for_update().execution_options(populate_existing=True)
+    )
+
+
 def ensure_log(uow: UnitOfWork, name: str) -> LedgerLog:
     """The log called ``name``, created (with its own signing key) if it does not exist."""
     check_log_name(name)
@@ -161,11 +174,7 @@ def ensure_log(uow: UnitOfWork, name: str) -> LedgerLog:
 
 def lock_log(session: Session, name: str) -> LedgerLog:
     """The log's row, locked until the transaction ends, with its current size and root."""
-    if _is_sqlite(session):
-        _take_sqlite_write_lock(session, name)
-    log = session.scalar(
-        select(LedgerLog).where(LedgerLog.name == name).with_for_update().execution_options(populate_existing=True)
-    )
+    log = _locked_if_exists(session, name)
     if log is None:
         raise LedgerNotFoundError(
             LedgerError.LOG_UNKNOWN, N_("There is no ledger log named %(log)s."), params={"log": name[:64]}
@@ -294,8 +303,10 @@ def append_many(
     if not datas:
         return []
     session = uow.session
-    ensure_log(uow, log_name)
-    log = lock_log(session, log_name)
+    log = _locked_if_exists(session, log_name)
+    if log is None:  # the first append to this log creates it
+        ensure_log(uow, log_name)
+        log = lock_log(session, log_name)
     frontier = load_frontier(session, log)
     if frontier.root() != log.root_hash:
         raise LedgerStorageError(
@@ -307,6 +318,9 @@ def append_many(
     hashes = [sha(LEAF_PREFIX + data).digest() for data in datas]  # merkle.leaf_hash, inlined
     entry_rows = list(zip(repeat(lid, count), indices, hashes, leaf_keys(hashes), datas, strict=True))
     node_rows = [(lid, level, index, h) for level, index, h in frontier.extend(hashes)]
+    if not _is_sqlite(session) and count <= SMALL_BATCH:
+        _append_small(session, log, entry_rows, node_rows, frontier)
+        return [EntryRef(log_name, index, h) for index, h in zip(indices, hashes, strict=True)]
     with sqlite_page_cache(session, config.sqlite_append_cache_bytes):
         bulk_insert(session, "ledger_entries", ("log_id", "idx", "leaf_hash", "leaf_key", "data"), entry_rows)
         bulk_insert(session, "ledger_nodes", ("log_id", "level", "idx", "hash"), node_rows)
@@ -314,6 +328,35 @@ def append_many(
     log.root_hash = frontier.root()
     session.flush()
     return [EntryRef(log_name, index, h) for index, h in zip(indices, hashes, strict=True)]
+
+
+#: on PostgreSQL, appends of up to this many entries write with one pipelined round trip
+#: (COPY, which larger batches use, costs several round trips of its own)
+SMALL_BATCH = 2000
+
+
+def _append_small(
+    session: Session,
+    log: LedgerLog,
+    entry_rows: list[tuple[Any, ...]],
+    node_rows: list[tuple[Any, ...]],
+    frontier: Frontier,
+) -> None:
+    """PostgreSQL: the entries, the completed subtrees and the log's new size and root in
+    one round trip (set-based INSERTs over arrays, sent in a pipeline). The log's row is
+    locked by the caller; its ORM object is brought up to date without another UPDATE."""
+    rows = Rows(session)
+    root = frontier.root()
+    with rows.pipeline():
+        rows.insert(
+            "ledger_entries",
+            (("log_id", "int"), ("idx", "int"), ("leaf_hash", "bytes"), ("leaf_key", "int"), ("data", "bytes")),
+            entry_rows,
+        )
+        rows.insert("ledger_nodes", (("log_id", "int"), ("level", "int"), ("idx", "int"), ("hash", "bytes")), node_rows)
+        rows.run("UPDATE ledger_logs SET tree_size = %s, root_hash = %s WHERE id = %s", (frontier.size, root, log.id))
+    set_committed_value(log, "tree_size", frontier.size)
+    set_committed_value(log, "root_hash", root)
 
 
 def read_entries(session: Session, log_name: str, start: int, end: int) -> list[tuple[int, bytes, bytes]]:

@@ -67,6 +67,12 @@ def _matter_at(session: Session, version_id: int, entry: catalog.Entry | None = 
     return found
 
 
+def cached_matter(url: str, version_id: int) -> Matter | None:
+    """The matter at a catalogue version, if this process has parsed it already (``url``:
+    the engine's, as ``str(engine.url)`` gives it)."""
+    return _MATTERS.get((url, version_id))
+
+
 def _current_matter(session: Session, code: str) -> Matter:
     """The matter at the service's current version. Once that version is parsed, one small
     query (its id) instead of reading and validating the whole definition again."""
