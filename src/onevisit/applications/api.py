@@ -4,7 +4,6 @@ applications; the department's tasks and decisions."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
@@ -33,7 +32,7 @@ async def apply(body: ApplyIn, request: Request, principal: Principal = Depends(
     if isinstance(found, instant.Prepared):
         try:
             app = await instant.group(platform).submit(found)
-        except IntegrityError:  # raced a request with the same key: the ordinary path answers
+        except instant.KeyTaken:  # raced a request with the same key: the ordinary path answers
             found = None
         else:
             return JSONResponse(ApplicationOut.of(app).model_dump(mode="json"), status_code=201)

@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from onevisit import credentials, datahub
 from onevisit.applications.models import Application
 from onevisit.applications.services import matter as matters
@@ -251,9 +253,25 @@ def group(platform: Platform) -> groupcommit.GroupCommit[Prepared, Application]:
     return groupcommit.for_platform(platform, "applications.instant", write, max_batch=MAX_BATCH)
 
 
+class KeyTaken(Exception):
+    """A unique key refused a row: most likely another request with the same idempotency
+    key was written first (the ordinary path then answers with its application)."""
+
+
 def write(platform: Platform, batch: Sequence[Prepared]) -> list[Application | BaseException]:
     """Writes a batch of prepared instant approvals in one transaction; their applications
-    (completed, certificates issued), in order."""
+    (completed, certificates issued), in order. Raises :class:`KeyTaken` when a unique key
+    refuses a row (the statements run on the driver's cursor, so it is the driver's error)."""
+    try:
+        return _write(platform, batch)
+    except Exception as exc:
+        driver = platform.db.engine.dialect.dbapi
+        if isinstance(exc, IntegrityError) or (driver is not None and isinstance(exc, driver.IntegrityError)):
+            raise KeyTaken(str(exc)[:200]) from exc
+        raise
+
+
+def _write(platform: Platform, batch: Sequence[Prepared]) -> list[Application | BaseException]:
     with platform.uow(BATCH_ACTOR) as uow:
         now = uow.clock.now()
         rows = Rows(uow.session)
