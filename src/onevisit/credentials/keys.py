@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from onevisit.identity.models import Department
 from onevisit.kernel.crypto import DecryptionError, PersonalDataVault
 from onevisit.kernel.errors import AppError, NotFound
 from onevisit.kernel.i18n import N_
+from onevisit.kernel.rows import Rows
 from onevisit.kernel.uow import UnitOfWork
 from onevisit.ledger.signing import SigningKey, key_id
 
@@ -151,16 +152,18 @@ class Signer:
     key: SigningKey
 
 
-_SIGNER = text(
+#: run on the DB-API cursor (kernel.rows): it is read on every issuance batch
+_SIGNER = (
     "SELECT d.id, d.code, d.region_code, i.id, i.kid, i.public_key, i.private_key_enc "
     "FROM departments d LEFT JOIN credential_issuers i ON i.department_id = d.id AND i.retired_at IS NULL "
-    "WHERE d.code = :code"
+    "WHERE d.code = %s"
 )
 
 
 def signer_for(uow: UnitOfWork, department_code: str) -> Signer:
     """The department and its active key in one statement (the key created on first use)."""
-    row = uow.session.execute(_SIGNER, {"code": department_code}).first()
+    found = Rows(uow.session).all(_SIGNER, [department_code])
+    row = found[0] if found else None
     if row is None or row[3] is None:
         department = department_by_code(uow.session, department_code)
         issuer = active_issuer(uow, department)

@@ -8,6 +8,11 @@ arrive while it runs form the next batch. Under light load every batch holds one
 (no waiting: it starts at once); under heavy load batches grow and the cost per request
 shrinks. Each request is answered only after its batch has committed.
 
+Under load a batch may *linger*: when the last batch held more than one request, the next
+waits up to ``linger`` seconds for more to join (never when requests arrive one at a time,
+so a quiet system answers at once). Larger batches spread a batch's fixed cost — its
+transaction, its locks, its statements — over more requests.
+
 ``run`` gets the batch and returns one result per item, in order: a value, or an
 exception for that item alone. If it raises, the batch is retried item by item, so one
 poisoned request (or a deadlock between two batches) cannot fail the others.
@@ -41,10 +46,12 @@ class GroupCommit(Generic[T, R]):
         follow_up: Callable[[], object] | None = None,
         follow_up_if: Callable[[Sequence[R | BaseException]], bool] = lambda _outcomes: True,
         follow_up_after: float = 0.05,
+        linger: float = 0.0,
     ) -> None:
         self.name = name
         self.run = run
         self.max_batch = max_batch
+        self.linger = linger
         #: work that a batch calls for but need not wait for (receipts onto the ledger): run
         #: in its own thread ``follow_up_after`` seconds after the first batch that asks for
         #: it, once for all the batches that asked in the meantime
@@ -75,9 +82,13 @@ class GroupCommit(Generic[T, R]):
         task.add_done_callback(self._tasks.discard)
 
     async def _drain(self, loop: asyncio.AbstractEventLoop, queue: list[tuple[T, asyncio.Future[R]]]) -> None:
+        last = 1
         try:
             while queue:
+                if self.linger and last > 1 and len(queue) < self.max_batch:
+                    await asyncio.sleep(self.linger)  # busy: let more join this batch
                 batch = queue[: self.max_batch]
+                last = len(batch)
                 del queue[: self.max_batch]
                 outcomes = await loop.run_in_executor(self._batches, self.run_safely, [item for item, _ in batch])
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
@@ -139,6 +150,7 @@ def for_platform(
     follow_up: Callable[[Platform], object] | None = None,
     follow_up_if: Callable[[Sequence[R | BaseException]], bool] = lambda _outcomes: True,
     max_batch: int = 200,
+    linger: float = 0.0,
 ) -> GroupCommit[T, R]:
     """The process's group commit called ``name`` for ``platform`` (made on first use)."""
     with _REGISTRY_LOCK:
@@ -162,6 +174,11 @@ def for_platform(
                     return hook(target) if target is not None else None
 
             found = mine[name] = GroupCommit(
-                name, bound_run, max_batch=max_batch, follow_up=bound_follow_up, follow_up_if=follow_up_if
+                name,
+                bound_run,
+                max_batch=max_batch,
+                follow_up=bound_follow_up,
+                follow_up_if=follow_up_if,
+                linger=linger,
             )
         return found

@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.rows import Rows
@@ -279,12 +280,6 @@ def sqlite_page_cache(session: Session, cache_bytes: int) -> Iterator[None]:
         driver_rows(session, f"PRAGMA cache_size={previous}", ())
 
 
-def load_frontier(session: Session, log: LedgerLog) -> Frontier:
-    pieces = range_pieces(0, log.tree_size)
-    found = fetch_pieces(session, log.id, pieces)
-    return Frontier(log.tree_size, [found[p] for p in pieces])
-
-
 def append(uow: UnitOfWork, log_name: str, payload: Payload, *, config: LedgerConfig | None = None) -> EntryRef:
     """Appends one entry to ``log_name`` (created on first use)."""
     return append_many(uow, log_name, [payload], config=config)[0]
@@ -303,60 +298,73 @@ def append_many(
     if not datas:
         return []
     session = uow.session
-    log = _locked_if_exists(session, log_name)
-    if log is None:  # the first append to this log creates it
+    head = _locked_head(session, log_name)
+    if head is None:  # the first append to this log creates it
         ensure_log(uow, log_name)
-        log = lock_log(session, log_name)
-    frontier = load_frontier(session, log)
-    if frontier.root() != log.root_hash:
+        head = _locked_head(session, log_name)
+        assert head is not None  # noqa: S101 - created just above, in this transaction
+    lid, size, recorded_root = head
+    pieces = range_pieces(0, size)
+    found = fetch_pieces(session, lid, pieces)
+    frontier = Frontier(size, [found[p] for p in pieces])
+    if frontier.root() != recorded_root:
         raise LedgerStorageError(
             LedgerError.STORAGE_INCOMPLETE, N_("The log's stored subtrees do not match its recorded root.")
         )
-    lid, count = log.id, len(datas)
-    indices = range(log.tree_size, log.tree_size + count)
+    count = len(datas)
+    indices = range(size, size + count)
     sha = hashlib.sha256
     hashes = [sha(LEAF_PREFIX + data).digest() for data in datas]  # merkle.leaf_hash, inlined
     entry_rows = list(zip(repeat(lid, count), indices, hashes, leaf_keys(hashes), datas, strict=True))
     node_rows = [(lid, level, index, h) for level, index, h in frontier.extend(hashes)]
-    if not _is_sqlite(session) and count <= SMALL_BATCH:
-        _append_small(session, log, entry_rows, node_rows, frontier)
-        return [EntryRef(log_name, index, h) for index, h in zip(indices, hashes, strict=True)]
-    with sqlite_page_cache(session, config.sqlite_append_cache_bytes):
-        bulk_insert(session, "ledger_entries", ("log_id", "idx", "leaf_hash", "leaf_key", "data"), entry_rows)
-        bulk_insert(session, "ledger_nodes", ("log_id", "level", "idx", "hash"), node_rows)
-    log.tree_size = frontier.size
-    log.root_hash = frontier.root()
-    session.flush()
+    rows = Rows(session)
+    if rows.pg and count <= SMALL_BATCH:  # one pipelined round trip
+        with rows.pipeline():
+            rows.insert("ledger_entries", _ENTRY_COLUMNS, entry_rows)
+            rows.insert("ledger_nodes", _NODE_COLUMNS, node_rows)
+            _set_head(session, rows, lid, frontier)
+    else:
+        with sqlite_page_cache(session, config.sqlite_append_cache_bytes):
+            bulk_insert(session, "ledger_entries", [name for name, _ in _ENTRY_COLUMNS], entry_rows)
+            bulk_insert(session, "ledger_nodes", [name for name, _ in _NODE_COLUMNS], node_rows)
+        _set_head(session, rows, lid, frontier)
     return [EntryRef(log_name, index, h) for index, h in zip(indices, hashes, strict=True)]
+
+
+_ENTRY_COLUMNS = (("log_id", "int"), ("idx", "int"), ("leaf_hash", "bytes"), ("leaf_key", "int"), ("data", "bytes"))
+_NODE_COLUMNS = (("log_id", "int"), ("level", "int"), ("idx", "int"), ("hash", "bytes"))
+
+
+_HEAD = "SELECT id, tree_size, root_hash FROM ledger_logs WHERE name = %s"
+_HEAD_FOR_UPDATE = _HEAD + " FOR UPDATE"
+
+
+def _locked_head(session: Session, name: str) -> tuple[int, int, bytes] | None:
+    """The log's id, size and root, its row locked until the transaction ends (SQLite: the
+    database's write lock taken), or ``None`` if there is no such log. On the DB-API
+    cursor: every append starts here."""
+    check_log_name(name)
+    rows = Rows(session)
+    if not rows.pg:
+        _take_sqlite_write_lock(session, name)
+    found = rows.all(_HEAD_FOR_UPDATE if rows.pg else _HEAD, [name])
+    return (int(found[0][0]), int(found[0][1]), bytes(found[0][2])) if found else None
+
+
+def _set_head(session: Session, rows: Rows, lid: int, frontier: Frontier) -> None:
+    """The log's new size and root; the session's copy of the row, if it holds one, is
+    brought up to date without another statement."""
+    root = frontier.root()
+    rows.run("UPDATE ledger_logs SET tree_size = %s, root_hash = %s WHERE id = %s", (frontier.size, root, lid))
+    held = session.identity_map.get(identity_key(LedgerLog, lid))
+    if held is not None:
+        set_committed_value(held, "tree_size", frontier.size)
+        set_committed_value(held, "root_hash", root)
 
 
 #: on PostgreSQL, appends of up to this many entries write with one pipelined round trip
 #: (COPY, which larger batches use, costs several round trips of its own)
 SMALL_BATCH = 2000
-
-
-def _append_small(
-    session: Session,
-    log: LedgerLog,
-    entry_rows: list[tuple[Any, ...]],
-    node_rows: list[tuple[Any, ...]],
-    frontier: Frontier,
-) -> None:
-    """PostgreSQL: the entries, the completed subtrees and the log's new size and root in
-    one round trip (set-based INSERTs over arrays, sent in a pipeline). The log's row is
-    locked by the caller; its ORM object is brought up to date without another UPDATE."""
-    rows = Rows(session)
-    root = frontier.root()
-    with rows.pipeline():
-        rows.insert(
-            "ledger_entries",
-            (("log_id", "int"), ("idx", "int"), ("leaf_hash", "bytes"), ("leaf_key", "int"), ("data", "bytes")),
-            entry_rows,
-        )
-        rows.insert("ledger_nodes", (("log_id", "int"), ("level", "int"), ("idx", "int"), ("hash", "bytes")), node_rows)
-        rows.run("UPDATE ledger_logs SET tree_size = %s, root_hash = %s WHERE id = %s", (frontier.size, root, log.id))
-    set_committed_value(log, "tree_size", frontier.size)
-    set_committed_value(log, "root_hash", root)
 
 
 def read_entries(session: Session, log_name: str, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
