@@ -47,7 +47,7 @@ from onevisit.kernel.actors import Principal, system_actor
 from onevisit.kernel.errors import InvalidInput, ValidationFailed
 from onevisit.kernel.hotsql import HotQuery, as_date, hot_reader
 from onevisit.kernel.platform import Platform
-from onevisit.kernel.rows import Rows, pg_array
+from onevisit.kernel.rows import Rows
 
 #: the unit of work's actor; every row written names the applicant who asked
 BATCH_ACTOR = system_actor("applications")
@@ -278,43 +278,32 @@ def _write(platform: Platform, batch: Sequence[Prepared]) -> list[Application | 
     with platform.uow(BATCH_ACTOR) as uow:
         now = uow.clock.now()
         rows = Rows(uow.session)
-        values = [_row(p, now) for p in batch]
-        returned = rows.insert("applications", _APPLICATION_COLUMNS, values, returning="id, number")
-        inserted = {str(number): int(id_) for id_, number in returned}
-        ids = [inserted[str(v[0])] for v in values]
+        # The numbers come from the ids: PostgreSQL hands them out before anything is
+        # written (the rows then go in once, as they end); SQLite assigns them as the rows
+        # go in (in-process: a second statement per row costs nothing to speak of).
+        ids = _next_ids(rows, len(batch))
+        placeholders = ids is None
+        if ids is None:
+            values = [_row(p, now, "~" + secrets.token_hex(12), {}, []) for p in batch]  # unique until numbered
+            returned = rows.insert("applications", _APPLICATION_COLUMNS, values, returning="id, number")
+            inserted = {str(number): int(id_) for id_, number in returned}
+            ids = [inserted[str(v[0])] for v in values]
         day = matters.today_in_zhejiang(now)
         numbers = [f"A{day:%Y%m%d}{id_:06d}" for id_ in ids]
-        requests: list[credentials.IssueRequest] = []
-        issued_by: list[list[int]] = []  # per application: positions in requests
-        deferred_by: list[list[str]] = []
-        records: list[dict[str, object]] = []
-        for prepared, number in zip(batch, numbers, strict=True):
-            record = {**prepared.found.record, "application_no": number}
-            records.append(record)
-            found, applicant = prepared.found, prepared.applicant
-            to_issue, deferred = certificates_to_issue(prepared.matter, applicant, found.schema, record, found.today)
-            positions = []
-            for type_code, fields in to_issue:
-                positions.append(len(requests))
-                requests.append(
-                    credentials.IssueRequest(
-                        type_code,
-                        applicant.holder,
-                        fields,
-                        facts=applicant.holder_facts,
-                        reference=f"{number}:{type_code}",
-                        actor=prepared.request.principal,
-                        ip=prepared.request.ip,
-                    )
-                )
-            issued_by.append(positions)
-            deferred_by.append(deferred)
+        records = [{**p.found.record, "application_no": n} for p, n in zip(batch, numbers, strict=True)]
+        requests, issued_by, deferred_by = _certificates(batch, numbers, records)
         drafts = credentials.draft_many(uow, requests, source="applications")
         held = [[drafts[i].number for i in positions] for positions in issued_by]
+        outcomes = [{"record": _jsonable(r)} for r in records]
+        final = [_row(p, now, n, o, h) for p, n, o, h in zip(batch, numbers, outcomes, held, strict=True)]
         # What reads nothing back goes in one round trip; the certificates come last, as
         # appending them locks the certificate log until the commit.
         with rows.pipeline():
-            _finish(rows, ids, numbers, records, held)
+            if placeholders:
+                _finish(rows, ids, numbers, outcomes, held)
+            else:
+                columns = (("id", "int"), *_APPLICATION_COLUMNS)
+                rows.insert("applications", columns, [(i, *v) for i, v in zip(ids, final, strict=True)])
             _history(rows, batch, ids, held, deferred_by, now)
             _audit(uow, rows, batch, numbers, held)
             datahub.log_deferred(
@@ -322,17 +311,60 @@ def _write(platform: Platform, batch: Sequence[Prepared]) -> list[Application | 
                 [(p.pending, number) for p, number in zip(batch, numbers, strict=True) if p.pending is not None],
             )
         credentials.register_many(uow, drafts, requests, source="applications", announce=True, rows=rows)
+    names = [name for name, _ in _APPLICATION_COLUMNS]
     return [
-        _application(p, v, id_, number, certs)
-        for p, v, id_, number, certs in zip(batch, values, ids, numbers, held, strict=True)
+        Application(id=i, bill_number=None, **dict(zip(names, v, strict=True))) for i, v in zip(ids, final, strict=True)
     ]
 
 
-def _row(prepared: Prepared, now: dt.datetime) -> tuple[Any, ...]:
+def _next_ids(rows: Rows, count: int) -> list[int] | None:
+    """PostgreSQL: ``count`` ids from the applications' sequence (in one statement, no lock:
+    a sequence is not transactional, so a rolled-back batch leaves a gap, as any failed
+    insert does). SQLite: ``None``."""
+    if not rows.pg:
+        return None
+    found = rows.all(
+        "SELECT nextval(pg_get_serial_sequence('applications', 'id')) FROM generate_series(1, %s)", [count]
+    )
+    return [int(r[0]) for r in found]
+
+
+def _certificates(
+    batch: Sequence[Prepared], numbers: list[str], records: list[dict[str, object]]
+) -> tuple[list[credentials.IssueRequest], list[list[int]], list[list[str]]]:
+    """The certificates the batch issues; for each application, the positions of its own
+    among them, and the types deferred (another kind of holder)."""
+    requests: list[credentials.IssueRequest] = []
+    issued_by: list[list[int]] = []
+    deferred_by: list[list[str]] = []
+    for prepared, number, record in zip(batch, numbers, records, strict=True):
+        found, applicant = prepared.found, prepared.applicant
+        to_issue, deferred = certificates_to_issue(prepared.matter, applicant, found.schema, record, found.today)
+        positions = []
+        for type_code, fields in to_issue:
+            positions.append(len(requests))
+            requests.append(
+                credentials.IssueRequest(
+                    type_code,
+                    applicant.holder,
+                    fields,
+                    facts=applicant.holder_facts,
+                    reference=f"{number}:{type_code}",
+                    actor=prepared.request.principal,
+                    ip=prepared.request.ip,
+                )
+            )
+        issued_by.append(positions)
+        deferred_by.append(deferred)
+    return requests, issued_by, deferred_by
+
+
+def _row(
+    prepared: Prepared, now: dt.datetime, number: str, outcome: dict[str, Any], certificates: list[str]
+) -> tuple[Any, ...]:
     matter, applicant, found, request = prepared.matter, prepared.applicant, prepared.found, prepared.request
-    placeholder = "~" + secrets.token_hex(12)  # unique until the number replaces it, below
     return (
-        placeholder,
+        number,
         matter.entry.kind,
         matter.entry.code,
         matter.entry.version_id,
@@ -343,10 +375,10 @@ def _row(prepared: Prepared, now: dt.datetime) -> tuple[Any, ...]:
         prepared.form,
         found.materials,
         prepared.commitments,
-        {},
+        outcome,
         True,
         0,
-        [],
+        certificates,
         request.idempotency_key,
         "",
         now,
@@ -358,29 +390,15 @@ def _row(prepared: Prepared, now: dt.datetime) -> tuple[Any, ...]:
 
 
 def _finish(
-    rows: Rows, ids: list[int], numbers: list[str], records: list[dict[str, object]], held: list[list[str]]
+    rows: Rows, ids: list[int], numbers: list[str], outcomes: list[dict[str, Any]], held: list[list[str]]
 ) -> None:
-    """Each application's number, the record its rules read (with the number) and its
-    certificates, in one statement (PostgreSQL) or one executemany (SQLite)."""
-    outcomes = [rows.json_in({"record": _jsonable(r)}) for r in records]
+    """SQLite: each application's number, the record its rules read (with the number) and
+    its certificates, once the rows have their ids."""
+    texts = [rows.json_in(o) for o in outcomes]
     certificates = [rows.json_in(h) for h in held]
-    if rows.pg:
-        rows.run(
-            "UPDATE applications AS a SET number = u.number, outcome = u.outcome::json, "
-            "certificates = u.certificates::json "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(id, number, outcome, certificates) "
-            "WHERE a.id = u.id",
-            [
-                pg_array(ids, "int"),
-                pg_array(numbers, "text"),
-                pg_array(outcomes, "text"),
-                pg_array(certificates, "text"),
-            ],
-        )
-        return
     rows.cursor.executemany(
         "UPDATE applications SET number = ?, outcome = ?, certificates = ? WHERE id = ?",
-        list(zip(numbers, outcomes, certificates, ids, strict=True)),
+        list(zip(numbers, texts, certificates, ids, strict=True)),
     )
 
 
@@ -428,13 +446,3 @@ def _audit(uow: Any, rows: Rows, batch: Sequence[Prepared], numbers: list[str], 
             ),
         ]
     journal.audit_many(uow, entries, rows=rows)
-
-
-def _application(
-    prepared: Prepared, values: tuple[Any, ...], id_: int, number: str, certificates: list[str]
-) -> Application:
-    """The application as written (not attached to any session)."""
-    fields = dict(zip((name for name, _ in _APPLICATION_COLUMNS), values, strict=True))
-    fields.update(id=id_, number=number, certificates=certificates, bill_number=None)
-    fields["outcome"] = {"record": _jsonable({**prepared.found.record, "application_no": number})}
-    return Application(**fields)
