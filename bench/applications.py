@@ -5,13 +5,15 @@ the ledger, the audit and history rows — beside the hello-world ``/healthz`` o
 server in the same run.
 
     uv run python bench/applications.py [--database-url postgresql://…] [--workers 2]
-        [--count 2000] [--concurrency 16] [--rate 100] [--seconds 10]
+        [--count 4000] [--concurrency 32] [--rate 100] [--seconds 10]
 
 uvicorn serves (``--workers`` processes, uvloop, httptools); a lean asyncio HTTP/1.1 client
 on keep-alive connections drives it from this process. Three phases, each for ``/healthz``
 and then for applications:
 
-1. throughput: ``--concurrency`` clients, one request after another, ``--count`` requests;
+1. throughput: ``--concurrency`` clients, one request after another, ``--count`` requests
+   (32 clients: enough requests in flight that both workers' group commits stay busy, as
+   at 300 a second with ~100 ms answers; fewer leave the server idle between batches);
 2. offered load: requests started at ``--rate`` per second for ``--seconds`` whatever the
    answers (open loop; latency counted from the moment a request was due, so a slow answer
    cannot hide the ones queued behind it).
@@ -200,8 +202,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (a fresh database is made on it)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--count", type=int, default=4000)
+    parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=100)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--name", default="", help="result file name (default from the database)")

@@ -20,8 +20,6 @@ access rows; one commit. No ORM objects on the way.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import json
 import secrets
 from collections.abc import Sequence
@@ -38,6 +36,7 @@ from onevisit.kernel.errors import AppError, InvalidInput, NotFound
 from onevisit.kernel.hotsql import HotQuery, as_datetime
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.platform import Platform
+from onevisit.kernel.rows import Rows
 
 RECORD_KIND = b"datahub"
 
@@ -365,30 +364,43 @@ def read(  # noqa: PLR0912, PLR0915 - the hot path, kept in one piece
     return dossier
 
 
-def log_deferred(connection: Any, reads: Sequence[tuple[PendingLog, str]]) -> None:
+_ACCESS_KINDS = dict.fromkeys(ACCESS_COLUMNS, "text") | {
+    "at": "time",
+    "actor_account_id": "int",
+    "actor_department_id": "int",
+    "subject_key": "bytes",
+    "department_id": "int",
+    "granted": "bool",
+    "records": "int",
+}
+
+
+def log_deferred(rows: Rows, reads: Sequence[tuple[PendingLog, str]]) -> None:
     """Writes the access rows of reads made with ``defer_log``, each under its reference,
-    on ``connection`` (a SQLAlchemy connection: the caller's transaction). PostgreSQL: one
-    statement per read, sent in one pipeline."""
-    cursor = connection.connection.cursor()
-    dialect = connection.dialect
-    driver: Any = connection.connection.driver_connection
-    try:
-        pipeline = driver.pipeline() if dialect.name == "postgresql" else contextlib.nullcontext()
-        with pipeline:
-            for pending, reference in reads:
-                purpose = dataclasses.replace(pending.purpose, reference=reference)
-                _log(
-                    cursor,
-                    dialect,
-                    pending.at,
-                    pending.actor,
-                    pending.subject,
-                    purpose,
-                    pending.request_id,
-                    pending.rows,
-                )
-    finally:
-        cursor.close()
+    in the transaction of ``rows`` (the caller's unit of work): one statement for them all."""
+    values = [
+        (
+            pending.request_id,
+            pending.at,
+            pending.actor.label,
+            pending.actor.account_id,
+            pending.actor.department_id,
+            pending.subject.kind,
+            pending.subject.key or None,
+            code[:64],
+            department,
+            pending.purpose.use[:64],
+            pending.purpose.kind[:16],
+            reference[:64],
+            pending.purpose.legal_basis[:200],
+            granted,
+            reason,
+            records,
+        )
+        for pending, reference in reads
+        for code, department, granted, reason, records in pending.rows
+    ]
+    rows.insert("datahub_access_log", [(name, _ACCESS_KINDS[name]) for name in ACCESS_COLUMNS], values)
 
 
 def _decide(  # noqa: PLR0917 - private step of read(), called once

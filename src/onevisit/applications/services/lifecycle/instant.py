@@ -307,7 +307,7 @@ def _write(platform: Platform, batch: Sequence[Prepared]) -> list[Application | 
             _history(rows, batch, ids, held, deferred_by, now)
             _audit(uow, rows, batch, numbers, held)
             datahub.log_deferred(
-                uow.session.connection(),
+                rows,
                 [(p.pending, number) for p, number in zip(batch, numbers, strict=True) if p.pending is not None],
             )
         credentials.register_many(uow, drafts, requests, source="applications", announce=True, rows=rows)
