@@ -11,7 +11,8 @@ The public face other modules use::
                                                    reference="A-2026-0001", legal_basis="..."))
 """
 
-from onevisit.datahub.services.access import Dossier, PendingLog, Purpose, Record, log_deferred, read
+from onevisit.datahub.services.access import Dossier, Record, read
+from onevisit.datahub.services.accesslog import PendingLog, Purpose, log_deferred
 from onevisit.datahub.services.extracts import Column, enterprise_frame
 
 __all__ = ["Column", "Dossier", "PendingLog", "Purpose", "Record", "enterprise_frame", "log_deferred", "read"]

@@ -24,7 +24,7 @@ from onevisit.datahub.schemas import (
     ItemStatusOut,
     RecordOut,
 )
-from onevisit.datahub.services import access, catalogue, consents, requests
+from onevisit.datahub.services import access, accesslog, catalogue, consents, requests
 from onevisit.identity.models import Department, Person
 from onevisit.kernel.actors import Principal
 from onevisit.kernel.errors import NotFound
@@ -65,7 +65,7 @@ def api_items(request: Request, principal: Principal = Depends(require(STAFF))) 
 @router.post("/datahub/dossier", response_model=DossierOut)
 def api_dossier(body: DossierIn, request: Request, principal: Principal = Depends(require(STAFF))) -> DossierOut:
     platform = platform_of(request)
-    purpose = access.Purpose(
+    purpose = accesslog.Purpose(
         use=body.purpose.use,
         kind=body.purpose.kind,
         reference=body.purpose.reference,

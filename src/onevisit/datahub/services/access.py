@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from onevisit.datahub.errors import DatahubError, DatahubRefused
-from onevisit.datahub.models import PURPOSE_KINDS, AccessLog
+from onevisit.datahub.models import PURPOSE_KINDS
+from onevisit.datahub.services.accesslog import PendingLog, Purpose, write_access_rows
 from onevisit.datahub.services.catalogue import is_stale
 from onevisit.datahub.services.subjects import ENTERPRISE, Subject, parse_subject
 from onevisit.kernel.actors import Principal
@@ -36,7 +37,6 @@ from onevisit.kernel.errors import AppError, InvalidInput, NotFound
 from onevisit.kernel.hotsql import HotQuery, as_datetime
 from onevisit.kernel.i18n import N_
 from onevisit.kernel.platform import Platform
-from onevisit.kernel.rows import Rows
 
 RECORD_KIND = b"datahub"
 
@@ -68,46 +68,6 @@ _ENTERPRISE = HotQuery(
     _COMMON + " UNION ALL SELECT 'subject', e.id, NULL, NULL, NULL, NULL, NULL, NULL "
     "FROM enterprises e WHERE e.credit_code = :code"
 )
-
-ACCESS_COLUMNS = (
-    "request_id",
-    "at",
-    "actor",
-    "actor_account_id",
-    "actor_department_id",
-    "subject_kind",
-    "subject_key",
-    "item_code",
-    "department_id",
-    "use_code",
-    "purpose_kind",
-    "reference",
-    "legal_basis",
-    "granted",
-    "reason",
-    "records",
-)
-_INSERT_SQLITE = (
-    f"INSERT INTO datahub_access_log ({', '.join(ACCESS_COLUMNS)}) "  # noqa: S608 - fixed names
-    f"VALUES ({', '.join('?' * len(ACCESS_COLUMNS))})"
-)
-#: PostgreSQL: one short statement whatever the number of items (what varies per item
-#: travels as arrays), so psycopg's statement cache and server-side preparation apply.
-_INSERT_PG = (
-    f"INSERT INTO datahub_access_log ({', '.join(ACCESS_COLUMNS)}) "  # noqa: S608 - fixed names
-    "SELECT %s, %s::timestamptz, %s, %s::bigint, %s::bigint, %s, %s::bytea, u.item_code, u.department_id, "
-    "%s, %s, %s, %s, u.granted, u.reason, u.records "
-    "FROM unnest(%s::text[], %s::bigint[], %s::boolean[], %s::text[], %s::integer[]) "
-    "AS u(item_code, department_id, granted, reason, records)"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Purpose:
-    use: str
-    kind: str
-    reference: str = ""
-    legal_basis: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,18 +110,6 @@ class Dossier:
         for record in self.records:
             out.setdefault(record.item, []).append(record.data)
         return out
-
-
-@dataclass(frozen=True, slots=True)
-class PendingLog:
-    """The access rows of a granted read, not yet written (``read(..., defer_log=True)``)."""
-
-    at: Any
-    actor: Principal
-    subject: Subject
-    purpose: Purpose
-    request_id: str
-    rows: list[tuple[str, int | None, bool, str | None, int]]
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
@@ -346,7 +294,7 @@ def read(  # noqa: PLR0912, PLR0915 - the hot path, kept in one piece
             if error is None and defer_log:
                 dossier.pending = PendingLog(now, actor, parsed, purpose, request_id, rows)
             else:
-                _log(cursor, engine.dialect, now, actor, parsed, purpose, request_id, rows)
+                write_access_rows(cursor, engine.dialect, now, actor, parsed, purpose, request_id, rows)
             if sqlite:
                 connection.commit()
         finally:
@@ -362,45 +310,6 @@ def read(  # noqa: PLR0912, PLR0915 - the hot path, kept in one piece
     if error is not None:
         raise error
     return dossier
-
-
-_ACCESS_KINDS = dict.fromkeys(ACCESS_COLUMNS, "text") | {
-    "at": "time",
-    "actor_account_id": "int",
-    "actor_department_id": "int",
-    "subject_key": "bytes",
-    "department_id": "int",
-    "granted": "bool",
-    "records": "int",
-}
-
-
-def log_deferred(rows: Rows, reads: Sequence[tuple[PendingLog, str]]) -> None:
-    """Writes the access rows of reads made with ``defer_log``, each under its reference,
-    in the transaction of ``rows`` (the caller's unit of work): one statement for them all."""
-    values = [
-        (
-            pending.request_id,
-            pending.at,
-            pending.actor.label,
-            pending.actor.account_id,
-            pending.actor.department_id,
-            pending.subject.kind,
-            pending.subject.key or None,
-            code[:64],
-            department,
-            pending.purpose.use[:64],
-            pending.purpose.kind[:16],
-            reference[:64],
-            pending.purpose.legal_basis[:200],
-            granted,
-            reason,
-            records,
-        )
-        for pending, reference in reads
-        for code, department, granted, reason, records in pending.rows
-    ]
-    rows.insert("datahub_access_log", [(name, _ACCESS_KINDS[name]) for name in ACCESS_COLUMNS], values)
 
 
 def _decide(  # noqa: PLR0917 - private step of read(), called once
@@ -475,49 +384,6 @@ def _flag_conflicts(concepts: dict[str, list[tuple[str, str]]], dossier: Dossier
             dossier.conflicts.append(ConflictFlag(concept, values))
 
 
-def _log(  # noqa: PLR0917 - private step of read(), called once
-    cursor: Any,
-    dialect: Any,
-    now: Any,
-    actor: Principal,
-    subject: Subject,
-    purpose: Purpose,
-    request_id: str,
-    rows: list[tuple[str, int | None, bool, str | None, int]],
-) -> None:
-    common = (
-        request_id,
-        _at_value(dialect, now),
-        actor.label,
-        actor.account_id,
-        actor.department_id,
-        subject.kind,
-        subject.key or None,
-    )
-    tail = (purpose.use[:64], purpose.kind[:16], purpose.reference[:64], purpose.legal_basis[:200])
-    values = [
-        (*common, code[:64], department, *tail, granted, reason, records)
-        for code, department, granted, reason, records in rows
-    ]
-    if dialect.name == "sqlite":
-        cursor.executemany(_INSERT_SQLITE, values)
-        return
-    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
-    cursor.execute(
-        _INSERT_PG,
-        (
-            *common,
-            *tail,
-            [c[:64] for c in columns[0]],
-            list(columns[1]),
-            list(columns[2]),
-            list(columns[3]),
-            list(columns[4]),
-        ),
-    )
-
-
-_AT_PROCESSORS: dict[str, Any] = {}
 _WHEN: dict[object, Any] = {}
 
 
@@ -536,14 +402,6 @@ def _when(raw: object) -> Any:
 #: item id → ``[(field, concept)]``; the catalogue's concepts change rarely and only feed
 #: the conflict flags (never an access decision), so they are cached per process.
 _CONCEPTS: dict[tuple[str, int], list[tuple[str, str]]] = {}
-
-
-def _at_value(dialect: Any, now: Any) -> Any:
-    processor = _AT_PROCESSORS.get(dialect.name)
-    if processor is None:
-        processor = AccessLog.__table__.c.at.type.bind_processor(dialect) or (lambda value: value)
-        _AT_PROCESSORS[dialect.name] = processor
-    return processor(now)
 
 
 def _concepts(cursor: Any, dialect: str, url: str, item_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
