@@ -189,7 +189,11 @@ def department_conflicts(
     firms = {
         f.credit_code: f
         for f in session.scalars(
-            select(Enterprise).where(Enterprise.credit_code.in_([k.decode("ascii", "replace") for k in keys]))
+            # an enterprise's key is its credit code (ASCII); a person's, a 16-byte blind
+            # index, which may hold any byte (PostgreSQL refuses NUL in a text parameter)
+            select(Enterprise).where(
+                Enterprise.credit_code.in_([k.decode() for k in keys if len(k) != 16 and k.isascii()])
+            )
         )
     }
     lines = []

@@ -86,3 +86,24 @@ def test_catalogue_refuses_duplicates_and_bad_schemas(platform: Platform, hub: H
         with pytest.raises(AppError) as caught, platform.uow() as uow:
             catalogue.register_item(uow, **args)  # type: ignore[arg-type]
         assert caught.value.code is code, change
+
+
+def test_conflicts_list_whatever_bytes_a_persons_blind_index_holds(platform: Platform, hub: Hub) -> None:
+    """A person's subject key is a 16-byte blind index and may hold a NUL byte; listing the
+    conflicts must not send it as an enterprise's credit code (PostgreSQL refuses NUL in
+    text): the page showed a 500 for about one subject in sixteen."""
+    from onevisit.datahub.presenters import department_conflicts
+
+    with platform.uow(system_actor("test")) as uow:
+        for key in (b"\x00" * 16, b"\xff\x00" * 8, b"91330106MA2B0000X1"):
+            uow.session.add(
+                DataConflict(
+                    subject_key=key,
+                    concept="residential_address",
+                    item_codes=["psb.household"],
+                    detected_at=uow.clock.now(),
+                )
+            )
+    with platform.db.session() as session:
+        count, lines = department_conflicts(session, platform.vault, None)
+    assert count >= 3 and len(lines) == count
