@@ -17,3 +17,4 @@ class ApplicationError(ErrorCode):
     REASON_MISSING = "applications.reason.missing"
     APPLICANT_INVALID = "applications.applicant.invalid"
     DATA_UNAVAILABLE = "applications.data.unavailable"
+    ENTERPRISE_NAME_TAKEN = "applications.enterprise.name_taken"

@@ -50,6 +50,7 @@ HISTORY_LABELS = {
     "paid": N_("Fees paid"),
     "completed": N_("Completed: results issued"),
     "certificate_deferred": N_("A certificate will be issued once its holder is registered"),
+    "enterprise_established": N_("Enterprise established and registered"),
     "withdrawn": N_("Withdrawn by the applicant"),
     "escalated": N_("A step is overdue and was escalated"),
 }
@@ -113,6 +114,8 @@ class View:
     tasks: list[tuple[str, str, str, Task]] = field(default_factory=list)  #: (service, department, label, task)
     history: list[tuple[HistoryEntry, str]] = field(default_factory=list)
     fee_total: str = ""
+    #: the enterprise the application established: ``{"name", "credit_code"}``
+    enterprise: dict[str, str] | None = None
 
 
 def _material_row(material: Material, resolved: dict[str, Any] | None, language: str) -> MaterialRow:
@@ -163,4 +166,5 @@ def application_view(
         tasks=tasks,
         history=history,
         fee_total=yuan(app.fee_total_fen) if app.fee_total_fen else "",
+        enterprise=app.outcome.get("enterprise") if isinstance(app.outcome, dict) else None,
     )

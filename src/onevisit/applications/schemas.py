@@ -34,6 +34,9 @@ class ApplicationOut(BaseModel):
     reason: str
     submitted_at: dt.datetime | None
     due_at: dt.datetime | None
+    enterprise: dict[str, str] | None = Field(
+        default=None, description="the enterprise it established: its name and unified social credit code"
+    )
 
     @classmethod
     def of(cls, app: Application) -> ApplicationOut:
@@ -50,6 +53,7 @@ class ApplicationOut(BaseModel):
             reason=app.reason,
             submitted_at=app.submitted_at,
             due_at=app.due_at,
+            enterprise=(app.outcome or {}).get("enterprise"),
         )
 
 

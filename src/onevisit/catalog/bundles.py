@@ -11,7 +11,8 @@ application started from a bundle reads one merged definition:
 - fees stay per service (each has its payee department) but are collected in one payment;
 - facts with the same name must mean the same thing in every member;
 - the time limits are the longest of the members' (the departments work in parallel);
-- the bundle is instant only when every member has an instant-approval rule.
+- the bundle is instant only when every member has an instant-approval rule;
+- at most one member establishes an enterprise (the others' enterprise certificates go to it).
 """
 
 from __future__ import annotations
@@ -109,6 +110,14 @@ def merge_bundle(bundle: BundleDefinition, members: Sequence[ServiceDefinition])
     field_owner: dict[str, str] = {}
     materials: dict[str, MergedMaterial] = {}
     fees: list[MergedFee] = []
+    founders = [m.code for m in members if m.establishes is not None]
+    if len(founders) > 1:
+        raise MergeConflict(
+            founders[1],
+            N_("%(service)s and %(other)s both establish an enterprise: a bundle establishes one."),
+            service=founders[1],
+            other=founders[0],
+        )
     for member in members:
         if member.applicant_kind != first.applicant_kind:
             raise MergeConflict(

@@ -262,6 +262,24 @@ class Output(_Model):
         return self
 
 
+class Establishment(_Model):
+    """The enterprise a service establishes when it completes (enterprise establishment): each
+    of its details is a rules expression over the application (``enterprise_name``,
+    ``region_code``). The applicant — a person — becomes its legal representative, it is
+    established on the day, and the certificates the service issues to an enterprise (the
+    business licence) are issued to it."""
+
+    name: RuleText
+    #: one of identity's kinds: limited_company, joint_stock_company, individual_business, farmers_cooperative
+    kind: RuleText
+    #: the county-level region it is registered in (``region_code``: the applicant's own)
+    region: RuleText
+    registered_capital_yuan: RuleText | None = None
+    address: RuleText | None = None
+    #: a GB/T 4754 section letter (A–T)
+    industry: RuleText | None = None
+
+
 Audience = Literal["person", "enterprise"]
 
 
@@ -295,6 +313,8 @@ class ServiceDefinition(_Listed):
     steps: list[Step] = Field(min_length=1, max_length=20)
     instant_approval: Condition | None = None
     outputs: list[Output] = Field(default_factory=list, max_length=20)
+    #: the new enterprise it registers on completion (applied for by its founder)
+    establishes: Establishment | None = None
 
     @property
     def applicant_kind(self) -> str:

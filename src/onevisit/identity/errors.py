@@ -21,6 +21,8 @@ class IdentityError(ErrorCode):
     PERSON_NOT_FOUND = "identity.person.not_found"
     ENTERPRISE_EXISTS = "identity.enterprise.exists"
     ENTERPRISE_NOT_FOUND = "identity.enterprise.not_found"
+    ENTERPRISE_NAME_TAKEN = "identity.enterprise.name_taken"
+    ENTERPRISE_DETAILS = "identity.enterprise.details"
     NOT_REPRESENTATIVE = "identity.enterprise.not_representative"
     AGENT_EXISTS = "identity.agent.exists"
     AGENT_NAME_MISMATCH = "identity.agent.name_mismatch"

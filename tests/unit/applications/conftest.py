@@ -97,7 +97,7 @@ def build_province(platform: Platform) -> Province:
             {"status": "married", "spouse_name": "李华", "certificate_no": "J330106-1", "registered_on": "2016-10-01"},
         )
         _load(uow, "tax.income_tax", key, {"year": 2025, "income_yuan": 180000, "tax_yuan": 9480})
-        for code in ("ZJ-TRANS", "ZJ-NR", "ZJ-TAX", "ZJ-HURD", "ZJ-EIT", "ZJ-PSB"):
+        for code in ("ZJ-TRANS", "ZJ-NR", "ZJ-TAX", "ZJ-HURD", "ZJ-EIT", "ZJ-PSB", "ZJ-AMR", "ZJ-HRSS"):
             province.departments[code] = find_department(uow.session, code).id
     for code in province.departments:
         with platform.db.session() as session:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from onevisit.catalog.checks.establishment import check_establishment
 from onevisit.catalog.definitions import (
     CheckStep,
     FormField,
@@ -79,6 +80,7 @@ class _ServiceChecker:
                 days=service.time_limits.statutory_days,
             )
         self.steps()
+        check_establishment(self)
 
     # --- names ------------------------------------------------------------------------
 
@@ -392,6 +394,18 @@ class _ServiceChecker:
                 code=code,
             )
             return
+        if ref.holder != self.kind and not (ref.holder == "enterprise" and self.service.establishes is not None):
+            self.add(
+                (*where, "type"),
+                CatalogError.CERTIFICATE_UNKNOWN,
+                N_(
+                    "Certificate type %(code)s is held by a %(holder)s, but this service's applicant is a "
+                    "%(kind)s: only a service that establishes an enterprise (establishes:) issues to another holder."
+                ),
+                code=code,
+                holder=ref.holder,
+                kind=self.kind,
+            )
         for name, (_kind, required) in ref.fields.items():
             if required and name not in claims:
                 self.add(

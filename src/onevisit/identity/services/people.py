@@ -154,7 +154,9 @@ def register_enterprise(
     established_on: dt.date,
     employees: int,
     address: str = "",
+    reference: str | None = None,
 ) -> Enterprise:
+    """``reference``: what the registration was made for (an application's number), audited."""
     code = parse_credit_code(credit_code).code
     if uow.session.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
         raise Conflict(
@@ -175,7 +177,8 @@ def register_enterprise(
     )
     uow.session.add(enterprise)
     uow.session.flush()
-    uow.audit("identity.enterprise.register", "enterprise", enterprise.id, {"credit_code": code})
+    detail = {"credit_code": code} if reference is None else {"credit_code": code, "reference": reference}
+    uow.audit("identity.enterprise.register", "enterprise", enterprise.id, detail)
     uow.emit(EnterpriseRegistered(enterprise_id=enterprise.id, credit_code=code))
     return enterprise
 

@@ -227,11 +227,12 @@ _FITS: dict[tuple[str, int], bool] = {}
 
 
 def _may_be_instant(platform: Platform, matter: Matter) -> bool:
-    """Every member has an instant-approval rule, and no condition reads the number."""
+    """Every member has an instant-approval rule, none establishes an enterprise (the
+    ordinary path registers it), and no condition reads the number."""
     key = (str(platform.db.engine.url), matter.entry.version_id)
     fits = _FITS.get(key)
     if fits is None:
-        if any(m.instant_approval is None for m in matter.members):
+        if any(m.instant_approval is None or m.establishes is not None for m in matter.members):
             fits = False
         else:
             with platform.db.session() as session:
