@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import shutil
@@ -43,7 +44,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-from tests.common.factories import cheap_password_hashing
+from tests.common.factories import cheap_password_hashing, id_number, make_person
 from tests.unit.applications.conftest import build_province
 
 from bench.common import (
@@ -55,7 +56,11 @@ from bench.common import (
     wait_until_up,
     write_result,
 )
+from onevisit.datahub.services import records
+from onevisit.datahub.services.catalogue import find_item
+from onevisit.datahub.services.subjects import person_key
 from onevisit.identity.services.people import ensure_regions
+from onevisit.kernel.actors import system_actor
 from onevisit.kernel.db import Database
 from onevisit.kernel.migrate import upgrade
 from onevisit.kernel.platform import Platform
@@ -142,9 +147,12 @@ def _loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def prepare(url: str) -> str:
-    """Migrates and builds a small province (catalogue, datahub, one citizen); returns the
-    citizen's ID number."""
+def prepare(url: str, applicants: int) -> list[str]:
+    """Migrates and builds a small province (catalogue, datahub, the test province's
+    citizen) and ``applicants`` citizens in all, each with a driving licence and a clean
+    record in the datahub; returns their ID numbers. Many applicants, as in life: one
+    person's thousands of concurrent applications would all lock that person's row (the
+    foreign keys' share locks) and measure that instead."""
     settings = Settings(environment=Environment.DEVELOPMENT, database_url=url, secret_key=SECRET_KEY)
     platform = Platform(settings, database=Database(url))
     upgrade(platform.db.engine)
@@ -152,14 +160,26 @@ def prepare(url: str) -> str:
         ensure_regions(uow.session)
     from onevisit.kernel import passwords
 
-    passwords._hasher = cheap_password_hashing()  # the bench logs in once; argon2 is for people
-    number = build_province(platform).number
+    passwords._hasher = cheap_password_hashing()  # the bench logs in; argon2 is for people
+    numbers = [build_province(platform).number]
+    licences: list[tuple[bytes, dict[str, object]]] = []
+    records_clean: list[tuple[bytes, dict[str, object]]] = []
+    for k in range(applicants - 1):
+        birth = dt.date(1975 + k % 25, 1 + k % 12, 1 + k % 28)
+        _, number, _ = make_person(platform, name=f"申请人{k:03d}", number=id_number(birth=birth))
+        key = person_key(platform.vault, number)
+        licences.append((key, {"licence_class": "C1", "issued_on": "2015-06-01", "valid_until": "2031-06-01"}))
+        records_clean.append((key, {"status": "none", "checked_on": "2026-10-01"}))
+        numbers.append(number)
+    with platform.uow(system_actor("bench")) as uow:  # added to the province citizen's records
+        records.load(uow, find_item(uow.session, "psb.driving_licence"), licences, replace=False)
+        records.load(uow, find_item(uow.session, "psb.no_criminal_record"), records_clean, replace=False)
     platform.close()
-    return number
+    return numbers
 
 
 def measure(
-    args: argparse.Namespace, address: tuple[str, int], headers: list[tuple[str, str]], meter: CpuMeter
+    args: argparse.Namespace, address: tuple[str, int], sessions: list[list[tuple[str, str]]], meter: CpuMeter
 ) -> dict[str, Any]:
     """The phases, /healthz first each time, with the load average around them and the CPU
     time each process spent per application in the throughput phase."""
@@ -173,6 +193,7 @@ def measure(
         body = json.dumps(
             {"service": "trans.ride_hailing_driver", "form": {"platform": "didi"}, "idempotency_key": f"b-{i:010d}"}
         ).encode()
+        headers = sessions[i % len(sessions)]  # consecutive requests: different applicants
         status, answer = await connection.request("POST", "/api/v1/applications", body, headers)
         if status != 201 or b'"completed"' not in answer:
             raise RuntimeError(f"application {i}: {status} {answer[:300]!r}")
@@ -198,6 +219,18 @@ def measure(
     return figures
 
 
+def _login(client: httpx.Client, number: str, k: int) -> list[tuple[str, str]]:
+    """A session for the citizen: the headers its requests carry. Each citizen logs in from
+    an address of their own (through the proxy header uvicorn trusts from 127.0.0.1), as
+    people do: the login throttle counts attempts per address."""
+    client.cookies.clear()
+    address = {"x-forwarded-for": f"198.51.{100 + k // 250}.{1 + k % 250}"}
+    login = client.post("/api/v1/auth/login", json={"id_number": number, "password": PASSWORD}, headers=address)
+    login.raise_for_status()
+    cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+    return [("cookie", cookie), ("x-csrf-token", login.json()["csrf_token"]), ("content-type", "application/json")]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (a fresh database is made on it)")
@@ -205,6 +238,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--applicants", type=int, default=64, help="citizens applying (requests go round them)")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--name", default="", help="result file name (default from the database)")
     args = parser.parse_args()
@@ -215,7 +249,7 @@ def main() -> int:
         if args.database_url
         else f"sqlite:///{tmp / 'bench.db'}"
     )
-    number = prepare(url)
+    numbers = prepare(url, args.applicants)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -236,15 +270,12 @@ def main() -> int:
     try:
         wait_until_up(base + "/healthz")
         with httpx.Client(base_url=base, timeout=30) as client:
-            login = client.post("/api/v1/auth/login", json={"id_number": number, "password": PASSWORD})
-            login.raise_for_status()
-            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
-            csrf = login.json()["csrf_token"]
-        headers = [("cookie", cookie), ("x-csrf-token", csrf), ("content-type", "application/json")]
+            sessions = [_login(client, number, k) for k, number in enumerate(numbers)]
 
         pg_port = urlsplit(url).port if args.database_url else None
         meter = CpuMeter({"server": server.pid, "postgresql": postmaster_pid(pg_port) if pg_port else None})
-        figures = measure(args, ("127.0.0.1", port), headers, meter)
+        figures = measure(args, ("127.0.0.1", port), sessions, meter)
+        figures["applicants"] = len(sessions)
         figures["database"] = url.split(":", 1)[0].split("+", 1)[0]
     finally:
         server.terminate()

@@ -28,7 +28,7 @@ async def apply(body: ApplyIn, request: Request, principal: Principal = Depends(
     platform = platform_of(request)
     ip = client_ip(request)
     asked = instant.ApplyRequest(principal, body.service, body.form, tuple(body.commitments), body.idempotency_key, ip)
-    found = await run_in_threadpool(instant.prepare, platform, asked)
+    found = await instant.prepare_soon(platform, asked)
     if isinstance(found, instant.Prepared):
         try:
             app = await instant.group(platform).submit(found)

@@ -25,9 +25,11 @@ the ordinary path with the first one's application.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,6 +132,18 @@ _START = HotQuery(
      WHERE p.id = :person
     """
 )
+
+
+#: threads preparing requests in a process: a few, so that under load the batch writer
+#: (which holds the certificate log's lock while it waits for the GIL) is not queued
+#: behind dozens of runnable threads
+PREPARING_THREADS = 4
+_PREPARING = ThreadPoolExecutor(PREPARING_THREADS, thread_name_prefix="applications-prepare")
+
+
+async def prepare_soon(platform: Platform, request: ApplyRequest) -> Application | Prepared | None:
+    """:func:`prepare` on one of the process's few preparing threads."""
+    return await asyncio.get_running_loop().run_in_executor(_PREPARING, prepare, platform, request)
 
 
 def prepare(platform: Platform, request: ApplyRequest) -> Application | Prepared | None:
