@@ -5,9 +5,9 @@ reads and writes — and the writes are the same few rows each time: the applica
 history, its certificate (signed, appended to the ledger's certificate log), audit records,
 an event, the dossier read's access rows. Written one application per transaction they
 queue on the certificate log's lock, each transaction paying its statements' and commit's
-fixed costs. Here each request *prepares* on its own thread (reads only: the applicant, the
-dossier — its access rows kept, not yet written — the form and every rule, exactly as
-:func:`~.submitting.assess` judges a submission), then joins a group commit
+fixed costs. Here each request *prepares* on one of a few threads (reads only: the
+applicant, the dossier — its access rows kept, not yet written — the form and every rule,
+exactly as :func:`~.submitting.assess` judges a submission), then joins a group commit
 (:mod:`onevisit.kernel.groupcommit`) that writes a whole batch at once: one INSERT for the
 applications, one ledger append and one INSERT for their certificates, one statement each
 for history, audit, events and access rows, one commit. Each request is answered after its
