@@ -23,6 +23,7 @@ from onevisit.rules.parser.syntax import (
     MAX_DEPTH,
     _flatten,
     _function_parts,
+    _Stop,
 )
 from onevisit.rules.schema import FieldType
 
@@ -96,28 +97,26 @@ class _Checker(_Spans):
             fragment=" ".join(self.source[start:end].split())[:80],
         )
 
+    def wrong_type(self, node: exp.Expr, expected: str, checked: ir.Node) -> _Stop:
+        """ "Expected boolean here, but this is text": the error for a node of the wrong type."""
+        return self.error(
+            RulesError.WRONG_TYPE,
+            N_("Expected %(expected_type)s here, but this is %(actual_type)s."),
+            node,
+            expected_type=expected,
+            actual_type=str(checked.type or "null"),
+        )
+
     def condition(self, node: exp.Expr, depth: int) -> ir.Node:
         checked = self.check(node, depth)
         if checked.type is not FieldType.BOOLEAN:
-            raise self.error(
-                RulesError.WRONG_TYPE,
-                N_("Expected %(expected_type)s here, but this is %(actual_type)s."),
-                node,
-                expected_type="boolean",
-                actual_type=str(checked.type or "null"),
-            )
+            raise self.wrong_type(node, "boolean", checked)
         return checked
 
     def number(self, node: exp.Expr, depth: int) -> ir.Node:
         checked = self.check(node, depth)
         if checked.type is None or not checked.type.numeric:
-            raise self.error(
-                RulesError.WRONG_TYPE,
-                N_("Expected %(expected_type)s here, but this is %(actual_type)s."),
-                node,
-                expected_type="decimal",
-                actual_type=str(checked.type or "null"),
-            )
+            raise self.wrong_type(node, "decimal", checked)
         return checked
 
     def expect(self, node: exp.Expr, kind: FieldType, depth: int) -> ir.Node:
@@ -129,13 +128,7 @@ class _Checker(_Spans):
             return widen(checked)
         if checked.type is None:
             return ir.Literal(value=None, type=kind, start=checked.start, end=checked.end)
-        raise self.error(
-            RulesError.WRONG_TYPE,
-            N_("Expected %(expected_type)s here, but this is %(actual_type)s."),
-            node,
-            expected_type=str(kind),
-            actual_type=str(checked.type),
-        )
+        raise self.wrong_type(node, str(kind), checked)
 
     def _column(self, node: exp.Column, where: dict[str, int]) -> ir.Node:
         if node.table:
@@ -333,13 +326,7 @@ class _Checker(_Spans):
                     side_node,
                 )
             if side.type is None or not side.type.numeric:
-                raise self.error(
-                    RulesError.WRONG_TYPE,
-                    N_("Expected %(expected_type)s here, but this is %(actual_type)s."),
-                    side_node,
-                    expected_type="decimal",
-                    actual_type=str(side.type or "null"),
-                )
+                raise self.wrong_type(side_node, "decimal", side)
         if op == "/" or FieldType.DECIMAL in (left.type, right.type):
             return ir.Arith(op=op, left=widen(left), right=widen(right), type=FieldType.DECIMAL, **where)
         return ir.Arith(op=op, left=left, right=right, type=FieldType.INTEGER, **where)
