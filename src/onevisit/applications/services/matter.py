@@ -306,6 +306,14 @@ def rule(text: str, schema: Schema, today: dt.date, *, value: bool = False) -> R
     return found
 
 
+def as_typed(matter: Matter, values: Mapping[str, str], commitments: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """The form's values as kept on the application (its own fields, as text, bounded) and
+    the commitments among its materials'."""
+    form = {f.name: str(values.get(f.name, ""))[:4000] for f in matter.form}
+    codes = {m.code for m in matter.materials}
+    return form, sorted({c for c in commitments if c in codes})
+
+
 def coerce_record(schema: Schema, record: Mapping[str, object]) -> dict[str, object]:
     """The record as the rules' Python values (datahub values arrive as JSON text)."""
     try:

@@ -129,17 +129,6 @@ def _take_sqlite_write_lock(session: Session, name: str) -> None:
     )
 
 
-def _locked_if_exists(session: Session, name: str) -> LedgerLog | None:
-    """The log's row locked until the transaction ends (SQLite: its write lock taken), or
-    ``None`` if there is no such log."""
-    check_log_name(name)
-    if _is_sqlite(session):
-        _take_sqlite_write_lock(session, name)
-    return session.scalar(
-        select(LedgerLog).where(LedgerLog.name == name).with_for_update().execution_options(populate_existing=True)
-    )
-
-
 def ensure_log(uow: UnitOfWork, name: str) -> LedgerLog:
     """The log called ``name``, created (with its own signing key) if it does not exist."""
     check_log_name(name)
@@ -175,7 +164,8 @@ def ensure_log(uow: UnitOfWork, name: str) -> LedgerLog:
 
 def lock_log(session: Session, name: str) -> LedgerLog:
     """The log's row, locked until the transaction ends, with its current size and root."""
-    log = _locked_if_exists(session, name)
+    head = _locked_head(session, name)
+    log = None if head is None else session.get(LedgerLog, head[0], populate_existing=True)
     if log is None:
         raise LedgerNotFoundError(
             LedgerError.LOG_UNKNOWN, N_("There is no ledger log named %(log)s."), params={"log": name[:64]}

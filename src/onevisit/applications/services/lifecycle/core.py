@@ -112,8 +112,7 @@ def save(
         if app.status not in ("draft", "supplement_requested"):
             raise Conflict(ApplicationError.NOT_OPEN, _NOT_OPEN)
         matter = matter_for(uow.session, app)
-        app.form = {f.name: str(values.get(f.name, ""))[:4000] for f in matter.form}
-        app.commitments = sorted({c for c in commitments if c in {m.code for m in matter.materials}})
+        app.form, app.commitments = matters.as_typed(matter, values, commitments)
         app.updated_at = uow.clock.now()
         uow.session.flush()
         uow.session.expunge(app)

@@ -175,8 +175,7 @@ def prepare(platform: Platform, request: ApplyRequest) -> Application | Prepared
     if applicant is None or not _may_be_instant(platform, matter):
         return None
     records, pending = matters.read_dossier_deferred(platform, matter, applicant, PROVISIONAL)
-    form = {f.name: str(request.values.get(f.name, ""))[:4000] for f in matter.form}
-    commitments = sorted({c for c in request.commitments if c in {m.code for m in matter.materials}})
+    form, commitments = matters.as_typed(matter, request.values, request.commitments)
     with platform.db.session() as session:
         try:
             found = assess(

@@ -175,94 +175,66 @@ def _submit(
     supplementing: bool,
     fresh: bool = False,
 ) -> Application:
+    """``fresh``: a draft created by this same call, so with no uploaded files yet."""
     # No autoflush: the rows this adds go in together (one INSERT per table) when it ends,
     # or before a certificate is issued, rather than one by one before each query.
     with uow.session.no_autoflush:
-        return _submit_checked(
-            uow,
-            app,
+        session = uow.session
+        now = uow.clock.now()
+        app.form, app.commitments = matters.as_typed(matter, values, commitments)
+        for upload in uploads:
+            _check_upload(upload)
+        stored = (
+            set()
+            if fresh
+            else {
+                f.material_code
+                for f in session.scalars(select(ApplicationFile).where(ApplicationFile.application_id == app.id))
+            }
+        )
+        found = assess(
+            session,
             matter,
             applicant=applicant,
             records=records,
             values=values,
-            commitments=commitments,
-            uploads=uploads,
-            supplementing=supplementing,
-            fresh=fresh,
+            commitments=app.commitments,
+            uploaded=stored | {u.material for u in uploads},
+            number=app.number,
+            now=now,
         )
-
-
-def _submit_checked(
-    uow: UnitOfWork,
-    app: Application,
-    matter: Matter,
-    *,
-    applicant: Applicant,
-    records: Mapping[str, list[dict[str, Any]]],
-    values: Mapping[str, str],
-    commitments: Sequence[str],
-    uploads: Sequence[Upload],
-    supplementing: bool,
-    fresh: bool = False,
-) -> Application:
-    """``fresh``: a draft created by this same call, so with no uploaded files yet."""
-    session = uow.session
-    now = uow.clock.now()
-    app.form = {f.name: str(values.get(f.name, ""))[:4000] for f in matter.form}
-    app.commitments = sorted({c for c in commitments if c in {m.code for m in matter.materials}})
-    for upload in uploads:
-        _check_upload(upload)
-    stored = (
-        set()
-        if fresh
-        else {
-            f.material_code
-            for f in session.scalars(select(ApplicationFile).where(ApplicationFile.application_id == app.id))
-        }
-    )
-    found = assess(
-        session,
-        matter,
-        applicant=applicant,
-        records=records,
-        values=values,
-        commitments=app.commitments,
-        uploaded=stored | {u.material for u in uploads},
-        number=app.number,
-        now=now,
-    )
-    for upload in uploads:
-        _store_upload(uow, app, upload)
-    app.materials = found.materials
-    app.outcome = {"record": _jsonable(found.record)}
-    app.submitted_at = app.submitted_at or now
-    app.updated_at = now
-    if supplementing:
-        reopened = session.scalars(
-            select(Task).where(Task.application_id == app.id, Task.status == "supplement_requested")
-        ).all()
-        for task in reopened:
-            task.status = "open"
-            task.opened_at = now
-            task.due_at = working_days_after(now, 1 if task.due_at is None else 3)
-        app.status = "in_review"
-        record_history(uow, app, "supplemented", {"materials": [m["code"] for m in found.materials]})
-        uow.audit("applications.supplemented", "application", app.number, {})
-        return app
-    app.instant = found.instant
-    app.due_at = found.due_at
-    app.fee_total_fen = found.fee_total_fen
-    record_history(uow, app, "submitted", found.submitted_detail)
-    uow.audit(
-        "applications.submitted", "application", app.number, {"service": app.service_code, "instant": found.instant}
-    )
-    if not found.instant:
-        opened = _open_tasks(uow, app, matter)
-        if opened:
+        for upload in uploads:
+            _store_upload(uow, app, upload)
+        app.materials = found.materials
+        app.outcome = {"record": _jsonable(found.record)}
+        app.submitted_at = app.submitted_at or now
+        app.updated_at = now
+        if supplementing:
+            reopened = session.scalars(
+                select(Task).where(Task.application_id == app.id, Task.status == "supplement_requested")
+            ).all()
+            for task in reopened:
+                task.status = "open"
+                task.opened_at = now
+                task.due_at = working_days_after(now, 1 if task.due_at is None else 3)
             app.status = "in_review"
+            record_history(uow, app, "supplemented", {"materials": [m["code"] for m in found.materials]})
+            uow.audit("applications.supplemented", "application", app.number, {})
             return app
-    _approved(_Case(uow, app, matter, applicant, found.schema, found.record, found.today))
-    return app
+        app.instant = found.instant
+        app.due_at = found.due_at
+        app.fee_total_fen = found.fee_total_fen
+        record_history(uow, app, "submitted", found.submitted_detail)
+        uow.audit(
+            "applications.submitted", "application", app.number, {"service": app.service_code, "instant": found.instant}
+        )
+        if not found.instant:
+            opened = _open_tasks(uow, app, matter)
+            if opened:
+                app.status = "in_review"
+                return app
+        _approved(_Case(uow, app, matter, applicant, found.schema, found.record, found.today))
+        return app
 
 
 @dataclass
