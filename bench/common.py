@@ -137,9 +137,10 @@ class CpuMeter:
     def begin(self) -> None:
         self.start = self.snapshot()
 
-    def per_item_ms(self, payments: int) -> dict[str, float]:
+    def per_item_ms(self, items: int) -> dict[str, float]:
+        """CPU milliseconds per item (payment, application) of each process since ``begin``."""
         end = self.snapshot()
-        spent = {k: (end[k] - self.start[k]) * 1000 / max(payments, 1) for k in end}
+        spent = {k: (end[k] - self.start[k]) * 1000 / max(items, 1) for k in end}
         spent["total"] = sum(spent.values())
         return {k: round(v, 3) for k, v in spent.items()}
 
